@@ -1,0 +1,102 @@
+"""hnncompile: small math programs -> readable Python forward and backward code.
+
+    >>> import hnncompile
+    >>> f = hnncompile.compile("pow((a*b+c)*d, 2)")
+    >>> f(1.0, 2.0, 3.0, 4.0)
+    400.0
+    >>> f.backward(1.0, 2.0, 3.0, 4.0)
+    (320.0, 160.0, 160.0, 200.0)
+
+The pipeline, one module per stage: parse (text -> AST, syntax.py) ->
+lower (AST -> gate list, ir.py, from the catalogue in gates.py) -> codegen
+(gate list -> Python source) -> compiled (the source's functions).
+"""
+
+from __future__ import annotations
+
+from os import PathLike
+from typing import Sequence
+
+from . import codegen, lower, naming, parse
+from .compiled import CompiledFunction
+from .errors import CompileError
+from .gradcheck import GradcheckReport, gradcheck
+
+__all__ = [
+    "CompileError",
+    "CompiledFunction",
+    "GradcheckReport",
+    "compile",
+    "compile_file",
+    "gradcheck",
+]
+
+TARGETS = ("python",)
+
+
+def compile(
+    source: str,
+    *,
+    wrt: Sequence[str] | None = None,
+    target: str = "python",
+    filename: str = "<string>",
+    comments: bool = True,
+) -> CompiledFunction:
+    """Compile a program to forward and backward functions.
+
+    `wrt` names the inputs to differentiate (all of them by default); the
+    others are constants, and backward computes nothing for them.
+    Raises CompileError for any mistake in the source, and ValueError for
+    an unknown target or a `wrt` name that is not an input.
+    """
+    if target not in TARGETS:
+        raise ValueError(
+            f"unknown target {target!r}; the targets are {', '.join(TARGETS)}"
+        )
+    gates = lower.lower(parse.parse(source, filename))
+    wrt_inputs = _check_wrt(gates.inputs, wrt)
+    module = codegen.generate(gates, wrt=wrt_inputs, comments=comments)
+    wires = [*gates.inputs, *(eqn.out for eqn in gates.eqns)]
+    python_names = naming.python_names(wires, gates.source_names)
+    return CompiledFunction(gates, module, wrt_inputs, python_names)
+
+
+def compile_file(
+    path: str | PathLike[str],
+    *,
+    wrt: Sequence[str] | None = None,
+    target: str = "python",
+    comments: bool = True,
+) -> CompiledFunction:
+    """Compile the program in a `.hnn` file (see `compile`)."""
+    filename = str(path)
+    with open(path, "rb") as file:
+        data = file.read()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        raise CompileError(
+            f"the file is not UTF-8 text (byte {error.start})",
+            line=line,
+            column=column,
+            filename=filename,
+        ) from None
+    return compile(text, wrt=wrt, target=target, filename=filename, comments=comments)
+
+
+def _check_wrt(inputs: tuple[str, ...], wrt: Sequence[str] | None) -> tuple[str, ...]:
+    if wrt is None:
+        return inputs
+    if isinstance(wrt, str):
+        wrt = [wrt]
+    unknown = [name for name in wrt if name not in inputs]
+    if unknown:
+        listed = ", ".join(inputs) if inputs else "none"
+        raise ValueError(
+            f"wrt names {', '.join(map(repr, unknown))}, which "
+            f"{'is not an input' if len(unknown) == 1 else 'are not inputs'}; "
+            f"the inputs are: {listed}"
+        )
+    return tuple(name for name in inputs if name in wrt)

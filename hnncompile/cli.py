@@ -1,0 +1,198 @@
+"""The command line: hnncompile compile | grad | check.
+
+Exit codes: 0 success, 1 a gradient check that failed, 2 bad input (a
+compile error, a missing file, a bad argument), with the error on stderr
+and no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import sys
+from typing import Sequence
+
+from . import CompiledFunction, CompileError, compile, compile_file, gradcheck
+
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class _UserMistake(Exception):
+    """Bad input from the command line: printed, then exit 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except (CompileError, _UserMistake) as error:
+        print(
+            f"hnncompile: error: {error}" if isinstance(error, _UserMistake) else error,
+            file=sys.stderr,
+        )
+    except OSError as error:
+        print(
+            f"hnncompile: error: {error.strerror or error}: {error.filename}",
+            file=sys.stderr,
+        )
+    except ValueError as error:  # an unknown --wrt name
+        print(f"hnncompile: error: {error}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hnncompile",
+        description="Compile small math programs to readable Python forward and "
+        "backward functions.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    compile_ = commands.add_parser("compile", help="write the generated Python module")
+    _add_program(compile_)
+    compile_.add_argument(
+        "-o", "--output", metavar="OUT.py", help="write here (default: stdout)"
+    )
+    compile_.add_argument("--target", default="python", choices=["python"])
+    compile_.add_argument(
+        "--wrt", metavar="a,b", help="inputs to differentiate (default: all)"
+    )
+    compile_.add_argument(
+        "--no-comments", action="store_true", help="leave out the explanatory comments"
+    )
+    compile_.set_defaults(run=_compile)
+
+    grad = commands.add_parser(
+        "grad", help="print the value and the gradients at a point"
+    )
+    _add_program(grad)
+    grad.add_argument("values", nargs="*", metavar="NAME=VALUE")
+    grad.add_argument(
+        "--wrt", metavar="a,b", help="inputs to differentiate (default: all)"
+    )
+    grad.set_defaults(run=_grad)
+
+    check = commands.add_parser(
+        "check",
+        help="compare the gradients with numerical ones (random inputs by default)",
+    )
+    _add_program(check)
+    check.add_argument("values", nargs="*", metavar="NAME=VALUE")
+    check.add_argument("--seed", type=int, help="seed for the random inputs")
+    check.set_defaults(run=_check)
+    return parser
+
+
+def _add_program(command: argparse.ArgumentParser) -> None:
+    command.add_argument("file", nargs="?", metavar="FILE", help="a .hnn program")
+    command.add_argument(
+        "-e", "--expr", metavar="PROGRAM", help="the program itself, instead of FILE"
+    )
+
+
+def _load(args, **options) -> CompiledFunction:
+    if args.expr is not None and args.file is not None:
+        if not hasattr(args, "values"):
+            raise _UserMistake("give either FILE or -e PROGRAM, not both")
+        # With -e, every positional argument is a NAME=VALUE.
+        args.values.insert(0, args.file)
+        args.file = None
+    if args.expr is None and args.file is None:
+        raise _UserMistake("give a program: a FILE, or -e PROGRAM")
+    wrt = getattr(args, "wrt", None)
+    if wrt is not None:
+        options["wrt"] = [name.strip() for name in wrt.split(",") if name.strip()]
+    if args.expr is not None:
+        return compile(args.expr, filename="<expression>", **options)
+    return compile_file(args.file, **options)
+
+
+def _compile(args) -> int:
+    f = _load(args, target=args.target, comments=not args.no_comments)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as out:
+            out.write(f.source)
+    else:
+        sys.stdout.write(f.source)
+    return EXIT_OK
+
+
+def _grad(args) -> int:
+    f = _load(args)
+    point = _point(f, args.values)
+    missing = [name for name in f.inputs if name not in point]
+    if missing:
+        raise _UserMistake(
+            f"give a value for every input: missing {', '.join(missing)} "
+            f"(for example {missing[0]}=1.5)"
+        )
+    x = [point[name] for name in f.inputs]
+    value, grads = _evaluate(f, x)
+    print(f"{f.output} = {value:.10g}")
+    width = max([len("input")] + [len(name) for name in f.wrt])
+    print(f"{'input'.ljust(width)}  {'value':>14}  gradient d{f.output}/d(input)")
+    for name in f.wrt:
+        print(f"{name.ljust(width)}  {point[name]:>14.10g}  {grads[name]:.10g}")
+    return EXIT_OK
+
+
+def _check(args) -> int:
+    f = _load(args)
+    given = _point(f, args.values)
+    rng = random.Random(args.seed)
+    # Random inputs where none are given: first anywhere in [-2, 2], then,
+    # if the program is not defined there (log or sqrt of a negative),
+    # in (0, 2].
+    for attempt in range(40):
+        low = -2.0 if attempt < 20 else 0.1
+        x = [
+            given[n] if n in given else round(rng.uniform(low, 2.0), 4)
+            for n in f.inputs
+        ]
+        try:
+            report = gradcheck(f, *x)
+        except (ArithmeticError, ValueError) as error:
+            if len(given) == len(f.inputs):
+                raise _UserMistake(
+                    f"the program cannot be evaluated there: {error}"
+                ) from None
+            continue
+        print(report)
+        return EXIT_OK if report.passed else EXIT_CHECK_FAILED
+    raise _UserMistake(
+        "found no random point where the program can be evaluated; give one"
+    )
+
+
+def _point(f: CompiledFunction, values: Sequence[str]) -> dict[str, float]:
+    point = {}
+    for item in values:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep:
+            raise _UserMistake(f"expected NAME=VALUE, got {item!r}")
+        if name not in f.inputs:
+            raise _UserMistake(
+                f"{name!r} is not an input; the inputs are {', '.join(f.inputs) or 'none'}"
+            )
+        try:
+            value = float(text)
+        except ValueError:
+            raise _UserMistake(f"{item!r}: {text!r} is not a number") from None
+        if not math.isfinite(value):
+            raise _UserMistake(f"{item!r}: give a finite number")
+        point[name] = value
+    return point
+
+
+def _evaluate(f: CompiledFunction, x: list[float]):
+    try:
+        return f.grad(*x)
+    except (ArithmeticError, ValueError) as error:
+        raise _UserMistake(f"the program cannot be evaluated there: {error}") from None
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""The compiled object: the generated module's functions, with their names.
+
+`forward` and `backward` are the generated functions themselves, executed
+from `source`; calling them positionally runs straight-line code and nothing
+else. Only when the generated code had to rename an input (a Python keyword
+such as `lambda`) are they wrapped, so that keywords still take the user's
+names.
+"""
+
+from __future__ import annotations
+
+import builtins
+import itertools
+import linecache
+from typing import Any, Callable
+
+from .ir import GateList
+
+_module_numbers = itertools.count(1)
+
+
+def load_module(source: str, label: str) -> dict[str, Any]:
+    """Execute generated source in a fresh namespace and return it.
+
+    The source is registered with linecache, so tracebacks and
+    inspect.getsource show the generated lines.
+    """
+    filename = f"<hnncompile {label} #{next(_module_numbers)}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace: dict[str, Any] = {"__name__": "hnncompile_generated"}
+    exec(builtins.compile(source, filename, "exec"), namespace)  # noqa: S102
+    return namespace
+
+
+class CompiledFunction:
+    """A compiled program: call it for the value, `.backward` for the gradients.
+
+    Attributes:
+        inputs: the input names, in order of first appearance in the source.
+        output: the output's name (`out` for a bare final expression).
+        wrt: the inputs `backward` returns gradients for, in input order.
+        source: the generated module, a standalone file.
+        gates: the flat gate list the module was generated from.
+        forward(*inputs) -> value.
+        backward(*inputs, dout=1.0) -> tuple of gradients, one per `wrt` input.
+    """
+
+    def __init__(
+        self,
+        gates: GateList,
+        source: str,
+        wrt: tuple[str, ...],
+        python_names: dict[str, str],
+    ) -> None:
+        self.gates = gates
+        self.inputs: tuple[str, ...] = gates.inputs
+        self.output: str = gates.output
+        self.wrt: tuple[str, ...] = wrt
+        self.source: str = source
+        namespace = load_module(source, self.output)
+        self.forward: Callable[..., Any] = namespace["forward"]
+        self.backward: Callable[..., Any] = namespace["backward"]
+        renamed = {
+            user: python
+            for user, python in python_names.items()
+            if user in gates.inputs and user != python
+        }
+        if renamed:
+            self.forward = _taking_user_names(self.forward, renamed)
+            self.backward = _taking_user_names(self.backward, renamed)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    def grad(
+        self, *args: Any, dout: Any = 1.0, **kwargs: Any
+    ) -> tuple[Any, dict[str, Any]]:
+        """The value and a dict of gradients, one per `wrt` input."""
+        value = self.forward(*args, **kwargs)
+        grads = self.backward(*args, dout=dout, **kwargs)
+        return value, dict(zip(self.wrt, grads))
+
+    def __repr__(self) -> str:
+        return (
+            f"<hnncompile.CompiledFunction {self.output}({', '.join(self.inputs)}), "
+            f"{len(self.gates.eqns)} gates>"
+        )
+
+
+def _taking_user_names(function: Callable, renamed: dict[str, str]) -> Callable:
+    """Wrap `function` so keyword arguments may use the source's names."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return function(*args, **{renamed.get(k, k): v for k, v in kwargs.items()})
+
+    call.__name__ = function.__name__
+    call.__doc__ = function.__doc__
+    return call

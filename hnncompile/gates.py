@@ -1,0 +1,249 @@
+"""THE catalogue of gates: every primitive hnncompile knows, written once.
+
+Each entry says how a gate computes its output going forward and, for each
+input, what it sends back: the local gradient times the gradient arriving
+from above (the chain rule), written as a Python template. Everything else
+reads these entries: lowering (which functions exist, how many arguments),
+the code generator (the lines it writes), the explanatory comments, the
+gradient checker (where a gate has a kink) and the tests (every gate checked
+against a numerical gradient). Adding a gate is adding one entry here.
+
+Placeholders in the templates:
+  {x}, {y}     the gate's inputs (a wire's name or a number)
+  {out}        the gate's own output, as in the tutorial's sigmoid: s*(1-s)
+  {dout}       the gradient arriving on the output from above
+  {p}, {p_minus_1}  the constant exponent of `powc`, and that minus one
+"""
+
+from __future__ import annotations
+
+import functools
+import string
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Gate:
+    name: str
+    inputs: tuple[str, ...]  # placeholder names, in argument order
+    forward: str  # Python expression for the output
+    grads: tuple[str, ...]  # per input: gradient contribution, a Python expression
+    explain: str  # why the gradient is what it is, for the generated comments
+    function: str | None = None  # name to call it by in a program, if any
+    variadic: bool = False  # f(a, b, c) means f(f(a, b), c)
+    kink: str | None = None  # expression whose sign change flips the gate's branch
+    params: tuple[str, ...] = ()  # constant parameters chosen when lowering
+
+    def placeholders(self, template: str) -> frozenset[str]:
+        """The placeholder names a template of this gate uses."""
+        return frozenset(field for _, field, _, _ in _parsed(template) if field)
+
+
+@functools.lru_cache(maxsize=None)
+def _parsed(template: str) -> tuple[tuple, ...]:
+    return tuple(string.Formatter().parse(template))
+
+
+def fill(template: str, values: dict[str, str]) -> str:
+    """Put names or numbers into a template.
+
+    A negative number before `**` is bracketed, as Python needs, and then
+    spaced as black spaces it: `(-2) ** t1`.
+    """
+    parsed = _parsed(template)
+    pieces = []
+    for index, (literal, field, _, _) in enumerate(parsed):
+        if index and pieces[-1].startswith("(-") and literal.startswith("**"):
+            literal = " ** " + literal[2:]
+        pieces.append(literal)
+        if field is None:
+            continue
+        text = values[field]
+        follows = parsed[index + 1][0] if index + 1 < len(parsed) else ""
+        if text.startswith("-") and follows.lstrip().startswith("**"):
+            text = f"({text})"
+        pieces.append(text)
+    return "".join(pieces)
+
+
+_GATES = (
+    Gate(
+        name="copy",
+        inputs=("x",),
+        forward="{x}",
+        grads=("{dout}",),
+        explain="a copy passes the gradient through unchanged",
+    ),
+    Gate(
+        name="add",
+        inputs=("x", "y"),
+        forward="{x} + {y}",
+        grads=("{dout}", "{dout}"),
+        explain="the add gate passes the gradient through to both inputs",
+    ),
+    Gate(
+        name="sub",
+        inputs=("x", "y"),
+        forward="{x} - {y}",
+        grads=("{dout}", "-{dout}"),
+        explain="the sub gate passes the gradient to {x}, and its negative to {y}",
+    ),
+    Gate(
+        name="mul",
+        inputs=("x", "y"),
+        forward="{x} * {y}",
+        grads=("{y} * {dout}", "{x} * {dout}"),
+        explain="the mul gate swaps its inputs: each gets the other times the gradient",
+    ),
+    Gate(
+        name="div",
+        inputs=("x", "y"),
+        forward="{x} / {y}",
+        grads=("{dout} / {y}", "-{x} / ({y} * {y}) * {dout}"),
+        explain="division sends 1/{y} back to {x}, and -{x}/({y}*{y}) to {y}",
+    ),
+    Gate(
+        name="neg",
+        inputs=("x",),
+        forward="-{x}",
+        grads=("-{dout}",),
+        explain="negation flips the sign of the gradient",
+    ),
+    Gate(
+        name="square",
+        inputs=("x",),
+        forward="{x}**2",
+        grads=("2 * {x} * {dout}",),
+        explain="pow gate: d({x}**2)/d{x} = 2*{x}",
+    ),
+    Gate(
+        name="powc",
+        inputs=("x",),
+        params=("p", "p_minus_1"),
+        forward="{x}**{p}",
+        grads=("{p} * {x}**{p_minus_1} * {dout}",),
+        explain="pow gate: d({x}**{p})/d{x} = {p}*{x}**{p_minus_1}",
+    ),
+    Gate(
+        name="pow",
+        inputs=("x", "y"),
+        forward="{x}**{y}",
+        grads=("{y} * {x} ** ({y} - 1) * {dout}", "math.log({x}) * {out} * {dout}"),
+        explain="pow gate: {y}*{x}**({y}-1) flows to {x}, log({x})*{x}**{y} to {y}",
+    ),
+    Gate(
+        name="exp",
+        function="exp",
+        inputs=("x",),
+        forward="math.exp({x})",
+        grads=("{out} * {dout}",),
+        explain="exp is its own derivative: the local gradient is the output {out}",
+    ),
+    Gate(
+        name="log",
+        function="log",
+        inputs=("x",),
+        forward="math.log({x})",
+        grads=("{dout} / {x}",),
+        explain="d(log {x})/d{x} = 1/{x}",
+    ),
+    Gate(
+        name="sqrt",
+        function="sqrt",
+        inputs=("x",),
+        forward="math.sqrt({x})",
+        grads=("0.5 / {out} * {dout}",),
+        explain="d(sqrt {x})/d{x} = 0.5/sqrt({x}), and sqrt({x}) is the output {out}",
+    ),
+    Gate(
+        name="sin",
+        function="sin",
+        inputs=("x",),
+        forward="math.sin({x})",
+        grads=("math.cos({x}) * {dout}",),
+        explain="d(sin {x})/d{x} = cos({x})",
+    ),
+    Gate(
+        name="cos",
+        function="cos",
+        inputs=("x",),
+        forward="math.cos({x})",
+        grads=("-math.sin({x}) * {dout}",),
+        explain="d(cos {x})/d{x} = -sin({x})",
+    ),
+    Gate(
+        name="tanh",
+        function="tanh",
+        inputs=("x",),
+        forward="math.tanh({x})",
+        grads=("(1 - {out}**2) * {dout}",),
+        explain="d(tanh {x})/d{x} = 1 - tanh({x})**2, and tanh({x}) is the output {out}",
+    ),
+    Gate(
+        name="sigmoid",
+        function="sigmoid",
+        inputs=("x",),
+        forward="1 / (1 + math.exp(-{x}))",
+        grads=("{out} * (1 - {out}) * {dout}",),
+        explain="the sigmoid gate's local gradient is s*(1-s), s being its output {out}",
+    ),
+    Gate(
+        name="relu",
+        function="relu",
+        inputs=("x",),
+        forward="max(0.0, {x})",
+        grads=("{dout} if {x} > 0 else 0.0",),
+        explain="relu passes the gradient if {x} was positive, and stops it otherwise",
+        kink="{x}",
+    ),
+    Gate(
+        name="abs",
+        function="abs",
+        inputs=("x",),
+        forward="abs({x})",
+        grads=("{dout} if {x} > 0 else -{dout} if {x} < 0 else 0.0",),
+        explain="abs multiplies the gradient by the sign of {x} (0 at 0)",
+        kink="{x}",
+    ),
+    Gate(
+        name="max",
+        function="max",
+        variadic=True,
+        inputs=("x", "y"),
+        forward="max({x}, {y})",
+        grads=("{dout} if {x} >= {y} else 0.0", "{dout} if {y} > {x} else 0.0"),
+        explain="max routes the gradient to the input that won (the first, at a tie)",
+        kink="{x} - {y}",
+    ),
+    Gate(
+        name="min",
+        function="min",
+        variadic=True,
+        inputs=("x", "y"),
+        forward="min({x}, {y})",
+        grads=("{dout} if {x} <= {y} else 0.0", "{dout} if {y} < {x} else 0.0"),
+        explain="min routes the gradient to the input that won (the first, at a tie)",
+        kink="{x} - {y}",
+    ),
+    Gate(
+        name="sum",
+        function="sum",
+        inputs=("x",),
+        forward="{x}",
+        grads=("{dout}",),
+        explain="the sum of one number is that number: the gradient passes through",
+    ),
+    Gate(
+        name="mean",
+        function="mean",
+        inputs=("x",),
+        forward="{x}",
+        grads=("{dout}",),
+        explain="the mean of one number is that number: the gradient passes through",
+    ),
+)
+
+GATES: dict[str, Gate] = {gate.name: gate for gate in _GATES}
+
+# The functions a program may call, by the name it calls them.
+FUNCTIONS: dict[str, Gate] = {gate.function: gate for gate in _GATES if gate.function}

@@ -1,0 +1,287 @@
+"""AST -> gate list: split every expression into primitive gates.
+
+All desugaring happens here, in one place:
+  - `Math.` prefixes were already dropped by the parser; `sig` is `sigmoid`,
+    `pow(x, y)` and `x^y` are `x**y`;
+  - `x**2` is the `square` gate, `x**c` for another constant c is `powc`;
+  - `a / b` becomes `t = 1.0 / b` then `a * t`, as the tutorial writes it
+    (a constant denominator stays a plain division: `x / 2`);
+  - `max(a, b, c)` is `max(max(a, b), c)`, which keeps the rule that the
+    first input attaining the maximum gets the gradient;
+  - an operation on constants only is computed here, once.
+It also checks the program: single assignment, no name used before the line
+that assigns it, known functions with the right number of arguments.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+
+from . import naming
+from .errors import CompileError
+from .gates import FUNCTIONS, GATES, Gate, fill
+from .ir import Const, Eqn, GateList, Operand, Wire
+from .syntax import (
+    BinOp,
+    Call,
+    Expr,
+    Name,
+    Number,
+    Program,
+    UnaryOp,
+    children,
+    walk_postorder,
+)
+
+# Other names a program may call a gate by.
+ALIASES = {"sig": "sigmoid"}
+# Functions that are operators in disguise.
+OPERATOR_FUNCTIONS = {"pow": "**"}
+_BINARY_GATES = {"+": "add", "-": "sub", "*": "mul"}
+# What a gate's Python template may call when it is folded on constants.
+_FOLDING_NAMESPACE = {
+    "__builtins__": {},
+    "math": math,
+    "max": max,
+    "min": min,
+    "abs": abs,
+}
+
+
+def known_functions() -> list[str]:
+    return sorted(set(FUNCTIONS) | set(ALIASES) | set(OPERATOR_FUNCTIONS))
+
+
+def number_text(value: float) -> str:
+    """How the generated code writes a computed constant (black's style)."""
+    if value == int(value) and abs(value) < 2**53:
+        return str(int(value))
+    return repr(value).replace("e+", "e")
+
+
+def lower(program: Program) -> GateList:
+    """Split a parsed program into a flat list of primitive gates."""
+    return _Lowering(program).run()
+
+
+class _Lowering:
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        self.eqns: list[Eqn] = []
+        self.source_names = _source_names(program)
+        self.temporaries = naming.temporaries(self.source_names)
+
+    def error(self, message: str, node) -> CompileError:
+        return CompileError(
+            message,
+            line=node.line,
+            column=node.column,
+            filename=self.program.filename,
+            source=self.program.source,
+        )
+
+    def run(self) -> GateList:
+        inputs = self.check_names()
+        statements = self.program.statements
+        output = None
+        for index, statement in enumerate(statements):
+            is_last = index == len(statements) - 1
+            if statement.target is not None:
+                name = statement.target.id
+            elif is_last:
+                name = naming.output_name(self.source_names)
+            else:
+                name = None
+            result = self.expression(statement.value, name)
+            if name is not None and result != Wire(name):
+                # `q = a` or `q = 3`: the statement itself is a copy gate,
+                # kept even for a constant, since the user named it.
+                node = statement.value
+                self.eqns.append(
+                    Eqn(name, "copy", (result,), (), node.line, node.column)
+                )
+            output = name
+        gates = GateList(
+            inputs=tuple(inputs),
+            eqns=tuple(self.eqns),
+            output=output,
+            source_names=frozenset(self.source_names),
+            filename=self.program.filename,
+            source=self.program.source,
+        )
+        gates.check()
+        return gates
+
+    def check_names(self) -> list[str]:
+        """Enforce single assignment; return the inputs in order of appearance."""
+        assigned_on: dict[str, int] = {}
+        for statement in self.program.statements:
+            if statement.target is not None:
+                target = statement.target
+                if target.id in assigned_on:
+                    raise self.error(
+                        f"'{target.id}' is assigned twice (first on line "
+                        f"{assigned_on[target.id]}): give the new value a new name",
+                        target,
+                    )
+                assigned_on[target.id] = target.line
+        inputs: dict[str, None] = {}
+        defined: set[str] = set()
+        for statement in self.program.statements:
+            for node in walk_postorder(statement.value):
+                if not isinstance(node, Name):
+                    continue
+                if node.id not in assigned_on:
+                    inputs.setdefault(node.id)
+                elif node.id not in defined:
+                    raise self.error(
+                        f"'{node.id}' is used before it is assigned "
+                        f"(on line {assigned_on[node.id]})",
+                        node,
+                    )
+            if statement.target is not None:
+                defined.add(statement.target.id)
+        return list(inputs)
+
+    def emit(self, gate: str, args: tuple[Operand, ...], node, name=None, params=()):
+        """Append `name = gate(args)`, or fold it if every input is a constant."""
+        if all(isinstance(a, Const) for a in args):
+            return self.fold(GATES[gate], args, params, node)
+        out = name if name is not None else next(self.temporaries)
+        self.eqns.append(Eqn(out, gate, args, tuple(params), node.line, node.column))
+        return Wire(out)
+
+    def fold(self, gate: Gate, args, params, node) -> Const:
+        """Compute a gate on constants now, with the gate's own template."""
+        values = {p: repr(float(a.value)) for p, a in zip(gate.inputs, args)}
+        values.update({p: repr(float(c.value)) for p, c in zip(gate.params, params)})
+        expression = fill(gate.forward, values)
+        try:
+            # Only our template and float literals: nothing from the source.
+            value = eval(expression, _FOLDING_NAMESPACE)  # noqa: S307
+        except ZeroDivisionError:
+            raise self.error(
+                "division by zero in a constant expression", node
+            ) from None
+        except (OverflowError, ValueError) as exc:
+            raise self.error(
+                f"this constant expression has no value ({exc})", node
+            ) from None
+        if not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise self.error(
+                "this constant expression is not a finite real number", node
+            )
+        return Const(float(value), number_text(float(value)))
+
+    def expression(self, root: Expr, name: str | None) -> Operand:
+        """Lower one statement's expression; its last gate is called `name`."""
+        results: dict[Expr, Operand] = {}
+        for node in walk_postorder(root):
+            out = name if node is root else None
+            args = tuple(results.pop(child) for child in children(node))
+            results[node] = self.node(node, args, out)
+        return results[root]
+
+    def node(self, node: Expr, args: tuple[Operand, ...], out: str | None) -> Operand:
+        if isinstance(node, Number):
+            return Const(node.value, _literal_text(node))
+        if isinstance(node, Name):
+            return Wire(node.id)
+        if isinstance(node, UnaryOp):
+            (operand,) = args
+            if node.op == "+":
+                return operand
+            if isinstance(operand, Const):
+                text = (
+                    operand.text[1:]
+                    if operand.text.startswith("-")
+                    else "-" + operand.text
+                )
+                return Const(-operand.value, text)
+            return self.emit("neg", args, node, out)
+        if isinstance(node, BinOp):
+            return self.binary(node.op, args, node, out)
+        return self.call(node, args, out)
+
+    def binary(self, op: str, args, node, out) -> Operand:
+        left, right = args
+        if op in _BINARY_GATES:
+            return self.emit(_BINARY_GATES[op], args, node, out)
+        if op == "/":
+            if isinstance(right, Const):
+                if right.value == 0:
+                    raise self.error("division by zero", node)
+                return self.emit("div", args, node, out)
+            if isinstance(left, Const) and left.value == 1:
+                return self.emit("div", args, node, out)
+            # The tutorial's way: x3 = 1.0 / x2; x = x1 * x3.
+            reciprocal = self.emit("div", (Const(1.0, "1.0"), right), node)
+            return self.emit("mul", (left, reciprocal), node, out)
+        assert op == "**", op
+        if isinstance(right, Const) and isinstance(left, Wire):
+            p = right.value
+            if p == 0:
+                return Const(1.0, "1")  # x**0 is 1, even at 0, as in Python
+            if p == 1:
+                return left if out is None else self.emit("copy", (left,), node, out)
+            if p == 2:
+                return self.emit("square", (left,), node, out)
+            params = (right, Const(p - 1, number_text(p - 1)))
+            return self.emit("powc", (left,), node, out, params)
+        return self.emit("pow", args, node, out)
+
+    def call(self, node: Call, args, out) -> Operand:
+        func = ALIASES.get(node.func, node.func)
+        if func in OPERATOR_FUNCTIONS:
+            self.check_arity(node, len(args), 2)
+            return self.binary(OPERATOR_FUNCTIONS[func], args, node, out)
+        gate = FUNCTIONS.get(func)
+        if gate is None:
+            close = difflib.get_close_matches(func, known_functions(), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise self.error(
+                f"unknown function '{node.func}'{hint}; the known functions are "
+                + ", ".join(known_functions()),
+                node,
+            )
+        arity = len(gate.inputs)
+        if gate.variadic:
+            if len(args) < arity:
+                raise self.error(
+                    f"{node.func}() takes {arity} or more arguments, got {len(args)}",
+                    node,
+                )
+            result = args[0]
+            for index, arg in enumerate(args[1:], start=2):
+                last = index == len(args)
+                result = self.emit(
+                    gate.name, (result, arg), node, out if last else None
+                )
+            return result
+        self.check_arity(node, len(args), arity)
+        return self.emit(gate.name, args, node, out)
+
+    def check_arity(self, node: Call, got: int, arity: int) -> None:
+        if got != arity:
+            plural = "argument" if arity == 1 else "arguments"
+            raise self.error(f"{node.func}() takes {arity} {plural}, got {got}", node)
+
+
+def _literal_text(number: Number) -> str:
+    """A literal as the generated code writes it: `2` stays `2`, `1.0` stays
+    `1.0`, and `.5`, `1e-3` or `2.5E+4` are written the way Python prints them."""
+    if number.text.isdigit() and abs(number.value) < 2**53:
+        return str(int(number.text))
+    return repr(number.value).replace("e+", "e")
+
+
+def _source_names(program: Program) -> set[str]:
+    names = set()
+    for statement in program.statements:
+        if statement.target is not None:
+            names.add(statement.target.id)
+        for node in walk_postorder(statement.value):
+            if isinstance(node, Name):
+                names.add(node.id)
+    return names

@@ -1,0 +1,90 @@
+"""Every naming rule of the generated code, in one place.
+
+- temporaries are t1, t2, ... in forward order, skipping any name the
+  source uses;
+- a bare expression's result is `out`;
+- a gradient is `d` + the wire's name (`da`, `dq`), and the gradient on the
+  output arrives as the parameter `dout`;
+- a name Python cannot use (a keyword such as `lambda`) or one the generated
+  code needs itself (`math`, `max`, `dout`, ...) gets a `_` suffix.
+Every name handed out is unique.
+"""
+
+from __future__ import annotations
+
+import keyword
+from typing import Iterable, Iterator
+
+TEMPORARY_PREFIX = "t"
+OUTPUT_NAME = "out"
+GRADIENT_PREFIX = "d"
+UPSTREAM_GRADIENT = "dout"  # backward's parameter: the gradient on the output
+
+# Names the generated code uses for itself, so a wire may not take them.
+GENERATED_CODE_NAMES = frozenset(
+    {"math", "forward", "backward", UPSTREAM_GRADIENT, "max", "min", "abs"}
+)
+RESERVED = frozenset(keyword.kwlist) | GENERATED_CODE_NAMES
+
+
+def temporaries(taken: Iterable[str]) -> Iterator[str]:
+    """t1, t2, ... skipping every name in `taken`."""
+    taken = set(taken)
+    n = 0
+    while True:
+        n += 1
+        name = f"{TEMPORARY_PREFIX}{n}"
+        if name not in taken:
+            yield name
+
+
+def output_name(taken: Iterable[str]) -> str:
+    """The name of a bare final expression: `out`, unless the source uses it."""
+    return _first_free([OUTPUT_NAME], set(taken))
+
+
+def _first_free(candidates: list[str], taken: set[str]) -> str:
+    for name in candidates:
+        if name not in taken:
+            return name
+    base = candidates[-1]
+    n = 2
+    while f"{base}_{n}" in taken:
+        n += 1
+    return f"{base}_{n}"
+
+
+def python_names(wires: Iterable[str], source_names: Iterable[str]) -> dict[str, str]:
+    """Map each wire to the identifier the generated code gives it.
+
+    A wire keeps its own name when Python allows it; otherwise it becomes
+    `name_` (or `name_2`, ...), never clashing with a name in the source.
+    """
+    wires = list(wires)
+    taken = set(source_names) | set(wires) | RESERVED
+    names = {}
+    for wire in wires:
+        if wire in RESERVED:
+            names[wire] = _first_free([f"{wire}_"], taken)
+            taken.add(names[wire])
+        else:
+            names[wire] = wire
+    return names
+
+
+def gradient_names(python_names: dict[str, str], output: str) -> dict[str, str]:
+    """Map each wire to the identifier of its gradient: `da` for `a`.
+
+    The output's gradient is the parameter `dout`. Where `d` + name is
+    already a wire (a source with both `x` and `dx`) it becomes `d_x`.
+    """
+    taken = set(python_names.values()) | RESERVED
+    grads = {}
+    for wire, name in python_names.items():
+        if wire == output:
+            grads[wire] = UPSTREAM_GRADIENT
+            continue
+        candidates = [f"{GRADIENT_PREFIX}{name}", f"{GRADIENT_PREFIX}_{name}"]
+        grads[wire] = _first_free(candidates, taken)
+        taken.add(grads[wire])
+    return grads

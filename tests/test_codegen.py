@@ -1,0 +1,173 @@
+"""The generated module: golden files, black, determinism, standalone code,
+wrt pruning.
+
+Golden files live in tests/golden/. A change to the generated code shows up
+as a diff to them in review; run with HNN_UPDATE_GOLDEN=1 to rewrite them
+on purpose.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import black
+import pytest
+from helpers import numerical_gradient
+
+import hnncompile
+
+TESTS = Path(__file__).parent
+EXAMPLES = TESTS.parent / "examples"
+UPDATE = os.environ.get("HNN_UPDATE_GOLDEN") == "1"
+
+GOLDEN_CASES = {
+    "every_gate": (TESTS / "programs" / "every_gate.hnn", {}),
+    "awkward_names": (TESTS / "programs" / "awkward_names.hnn", {}),
+    "long_names": (TESTS / "programs" / "long_names.hnn", {}),
+    "neuron_wrt_a_b_c": (EXAMPLES / "neuron.hnn", {"wrt": ["a", "b", "c"]}),
+    "ninja_no_comments": (EXAMPLES / "ninja.hnn", {"comments": False}),
+}
+
+
+def compare_with_golden(generated: str, golden: Path) -> None:
+    if UPDATE:
+        golden.write_text(generated, encoding="utf-8")
+    assert golden.exists(), f"{golden} is missing: run with HNN_UPDATE_GOLDEN=1"
+    assert generated == golden.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", GOLDEN_CASES)
+def test_golden(name):
+    program, options = GOLDEN_CASES[name]
+    f = hnncompile.compile_file(program, **options)
+    compare_with_golden(f.source, TESTS / "golden" / f"{name}.py")
+
+
+@pytest.mark.parametrize("name", GOLDEN_CASES)
+def test_black_leaves_the_module_unchanged(name):
+    program, options = GOLDEN_CASES[name]
+    source = hnncompile.compile_file(program, **options).source
+    assert black.format_str(source, mode=black.Mode()) == source
+
+
+def test_every_gate_program_is_right():
+    f = hnncompile.compile_file(TESTS / "programs" / "every_gate.hnn")
+    point = [0.7, 1.3, 0.4]
+    assert f.backward(*point) == pytest.approx(
+        numerical_gradient(f.forward, point), rel=1e-6
+    )
+
+
+def test_spec_shape_for_the_ninja_example():
+    source = hnncompile.compile("pow((a*b+c)*d, 2)", comments=False).source
+    assert source == (
+        "def forward(a, b, c, d):\n"
+        "    t1 = a * b\n"
+        "    t2 = t1 + c\n"
+        "    t3 = t2 * d\n"
+        "    out = t3**2\n"
+        "    return out\n"
+        "\n\n"
+        "def backward(a, b, c, d, dout=1.0):\n"
+        "    t1 = a * b\n"
+        "    t2 = t1 + c\n"
+        "    t3 = t2 * d\n"
+        "    dt3 = 2 * t3 * dout\n"
+        "    dt2 = d * dt3\n"
+        "    dd = t2 * dt3\n"
+        "    dt1 = dt2\n"
+        "    dc = dt2\n"
+        "    da = b * dt1\n"
+        "    db = a * dt1\n"
+        "    return da, db, dc, dd\n"
+    )
+
+
+def test_wrt_prunes_backward_lines():
+    f = hnncompile.compile("q = a*x + b*y + c\nf = sigmoid(q)", wrt=["a", "c"])
+    assert f.wrt == ("a", "c")
+    body = f.source.split("def backward")[1]
+    for gradient in ("dx", "db", "dy", "dt2"):
+        assert f"{gradient} =" not in body
+    assert f.backward(1.0, -1.0, 2.0, 3.0, -3.0) == pytest.approx(
+        (-0.10499358540350662, 0.10499358540350662)
+    )
+    value, grads = f.grad(a=1.0, b=2.0, c=-3.0, x=-1.0, y=3.0)
+    assert list(grads) == ["a", "c"]
+
+
+def test_backward_recomputes_only_what_its_rules_read():
+    # Nothing reads exp's input back, so t1 is not recomputed; exp's output is.
+    f = hnncompile.compile("t = a * b\nf = exp(t) + c", comments=False)
+    body = f.source.split("def backward")[1]
+    assert "t = a * b" in body and "t1 = math.exp(t)" in body
+    g = hnncompile.compile("f = a * b + c", comments=False)
+    assert "t1 = a * b" not in g.source.split("def backward")[1]
+
+
+def test_unreached_inputs_get_zero():
+    f = hnncompile.compile("unused = a * 2\nf = b * 3")
+    assert f.backward(1.0, 1.0) == (0.0, 3.0)
+    assert "da = 0.0" in f.source
+
+
+def test_deterministic_across_processes(tmp_path):
+    outputs = set()
+    for seed in ("1", "2", "3"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "hnncompile",
+                "compile",
+                str(TESTS / "programs" / "every_gate.hnn"),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
+        outputs.add(result.stdout)
+    assert len(outputs) == 1
+
+
+def test_the_module_is_standalone(tmp_path):
+    f = hnncompile.compile_file(TESTS / "programs" / "every_gate.hnn")
+    imports = [
+        node
+        for node in ast.walk(ast.parse(f.source))
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+    ]
+    assert [ast.unparse(node) for node in imports] == ["import math"]
+    module = tmp_path / "every_gate.py"
+    module.write_text(f.source)
+    # -I: isolated, so hnncompile cannot be imported from anywhere.
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-c",
+            "import sys; sys.modules['hnncompile'] = None; sys.path.insert(0, '.'); "
+            "import every_gate as m; "
+            "print(m.forward(0.7, 1.3, 0.4), *m.backward(0.7, 1.3, 0.4))",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    numbers = [float(v) for v in run.stdout.split()]
+    assert numbers == pytest.approx(
+        [f(0.7, 1.3, 0.4), *f.backward(0.7, 1.3, 0.4)], rel=1e-15
+    )
+
+
+def test_the_functions_are_the_generated_code():
+    f = hnncompile.compile("a * b")
+    assert f.forward.__code__.co_filename.startswith("<hnncompile")
+    assert f.backward.__code__.co_varnames[:3] == ("a", "b", "dout")

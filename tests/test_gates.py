@@ -1,0 +1,220 @@
+"""Every gate of the catalogue, checked on its own.
+
+The table below is the reference: for each gate, programs that use it,
+points inside its domain, and the closed-form value and derivatives written
+here independently of the catalogue. A gate missing from the table fails
+`test_every_gate_has_a_row`, so adding a gate means adding its row.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import math
+
+import pytest
+from helpers import numerical_gradient
+
+import hnncompile
+from hnncompile import cli
+from hnncompile.gates import GATES, fill
+
+
+def _sigmoid(x):
+    return 1 / (1 + math.exp(-x))
+
+
+# gate, program, points, value(x...), [d/dinput(x...) ...]
+ROWS = [
+    ("copy", "y = x", [(1.5,), (-2.0,)], lambda x: x, [lambda x: 1.0]),
+    ("add", "x + y", [(1.5, -2.0)], lambda x, y: x + y, [lambda x, y: 1.0] * 2),
+    (
+        "sub",
+        "x - y",
+        [(1.5, -2.0)],
+        lambda x, y: x - y,
+        [lambda x, y: 1.0, lambda x, y: -1.0],
+    ),
+    (
+        "mul",
+        "x * y",
+        [(1.5, -2.0)],
+        lambda x, y: x * y,
+        [lambda x, y: y, lambda x, y: x],
+    ),
+    ("div", "x / 4", [(1.5,), (-3.0,)], lambda x: x / 4, [lambda x: 0.25]),
+    ("div", "1.0 / y", [(1.5,), (-3.0,)], lambda y: 1 / y, [lambda y: -1 / y**2]),
+    ("neg", "-x", [(1.5,)], lambda x: -x, [lambda x: -1.0]),
+    ("square", "x**2", [(1.5,), (-3.0,)], lambda x: x * x, [lambda x: 2 * x]),
+    ("powc", "x**3", [(1.5,), (-3.0,)], lambda x: x * x * x, [lambda x: 3 * x * x]),
+    (
+        "powc",
+        "x^-0.5",
+        [(1.5,), (0.3,)],
+        lambda x: 1 / math.sqrt(x),
+        [lambda x: -0.5 / x**1.5],
+    ),
+    (
+        "pow",
+        "x**y",
+        [(1.5, 2.2), (0.7, -1.3)],
+        lambda x, y: math.exp(y * math.log(x)),
+        [
+            lambda x, y: y * math.exp((y - 1) * math.log(x)),
+            lambda x, y: math.log(x) * x**y,
+        ],
+    ),
+    (
+        "pow",
+        "2**y",
+        [(1.5,), (-0.5,)],
+        lambda y: 2.0**y,
+        [lambda y: math.log(2) * 2.0**y],
+    ),
+    ("exp", "exp(x)", [(1.5,), (-2.0,)], math.exp, [math.exp]),
+    ("log", "log(x)", [(1.5,), (0.2,)], math.log, [lambda x: 1 / x]),
+    (
+        "sqrt",
+        "sqrt(x)",
+        [(1.5,), (0.2,)],
+        math.sqrt,
+        [lambda x: 1 / (2 * math.sqrt(x))],
+    ),
+    ("sin", "sin(x)", [(1.5,), (-2.0,)], math.sin, [math.cos]),
+    ("cos", "cos(x)", [(1.5,), (-2.0,)], math.cos, [lambda x: -math.sin(x)]),
+    (
+        "tanh",
+        "tanh(x)",
+        [(1.5,), (-0.3,)],
+        math.tanh,
+        [lambda x: 1 / math.cosh(x) ** 2],
+    ),
+    (
+        "sigmoid",
+        "sigmoid(x)",
+        [(3.0,), (-1.0,)],
+        _sigmoid,
+        [lambda x: math.exp(-x) / (1 + math.exp(-x)) ** 2],
+    ),
+    (
+        "relu",
+        "relu(x)",
+        [(1.5,), (-2.0,)],
+        lambda x: max(x, 0),
+        [lambda x: float(x > 0)],
+    ),
+    ("abs", "abs(x)", [(1.5,), (-2.0,)], abs, [lambda x: math.copysign(1, x)]),
+    (
+        "max",
+        "max(x, y)",
+        [(1.5, -2.0), (-2.0, 1.5)],
+        max,
+        [lambda x, y: float(x > y), lambda x, y: float(y > x)],
+    ),
+    (
+        "min",
+        "min(x, y)",
+        [(1.5, -2.0), (-2.0, 1.5)],
+        min,
+        [lambda x, y: float(x < y), lambda x, y: float(y < x)],
+    ),
+    ("sum", "sum(x)", [(1.5,)], lambda x: x, [lambda x: 1.0]),
+    ("mean", "mean(x)", [(1.5,)], lambda x: x, [lambda x: 1.0]),
+]
+
+CASES = [
+    pytest.param(gate, program, point, value, grads, id=f"{gate}:{program}@{point}")
+    for gate, program, points, value, grads in ROWS
+    for point in points
+]
+
+
+def test_every_gate_has_a_row():
+    assert {row[0] for row in ROWS} == set(GATES)
+
+
+@pytest.mark.parametrize("gate, program, point, value, grads", CASES)
+def test_gate_value_and_gradient(gate, program, point, value, grads):
+    f = hnncompile.compile(program)
+    assert gate in [eqn.gate for eqn in f.gates.eqns], str(f.gates)
+    assert f(*point) == pytest.approx(value(*point), rel=1e-12)
+    analytic = f.backward(*point)
+    assert analytic == pytest.approx([g(*point) for g in grads], rel=1e-12)
+    numerical = numerical_gradient(f.forward, point)
+    assert analytic == pytest.approx(numerical, rel=1e-6, abs=1e-9)
+    # The upstream gradient is chained in: dout scales every gradient.
+    assert f.backward(*point, dout=-2.5) == pytest.approx([-2.5 * a for a in analytic])
+
+
+@pytest.mark.parametrize(
+    "program, point, expected",
+    [
+        ("max(x, y)", (1.0, 1.0), (1.0, 0.0)),  # a tie: the first input wins
+        ("min(x, y)", (1.0, 1.0), (1.0, 0.0)),
+        ("max(x, y, z)", (2.0, 1.0, 2.0), (1.0, 0.0, 0.0)),
+        ("max(x, y, z)", (1.0, 2.0, 2.0), (0.0, 1.0, 0.0)),
+        ("relu(x)", (0.0,), (0.0,)),
+        ("abs(x)", (0.0,), (0.0,)),
+        ("max(x, 0)", (0.0,), (1.0,)),  # as the tutorial's Math.max(a, 0)
+        ("max(0, x)", (0.0,), (0.0,)),
+    ],
+)
+def test_kinks_follow_the_tie_rule(program, point, expected):
+    assert hnncompile.compile(program).backward(*point) == expected
+
+
+@pytest.mark.parametrize("gate", GATES.values(), ids=lambda g: g.name)
+def test_templates_use_only_what_the_gate_provides(gate):
+    own = set(gate.inputs) | set(gate.params)
+    assert len(gate.grads) == len(gate.inputs)
+    assert gate.placeholders(gate.forward) <= own
+    for rule in gate.grads:
+        used = gate.placeholders(rule)
+        assert used <= own | {"out", "dout"}
+        assert (
+            "dout" in used
+        ), f"{gate.name}: a rule must chain in the gradient from above"
+    assert gate.placeholders(gate.explain) <= own | {"out"}
+    if gate.kink:
+        assert gate.placeholders(gate.kink) <= set(gate.inputs)
+
+
+@pytest.mark.parametrize("gate", GATES.values(), ids=lambda g: g.name)
+def test_templates_are_python_expressions(gate):
+    names = {p: f"w_{p}" for p in [*gate.inputs, *gate.params, "out", "dout"]}
+    for template in [gate.forward, *gate.grads] + ([gate.kink] if gate.kink else []):
+        ast.parse(fill(template, names), mode="eval")
+
+
+def test_negative_constant_base_is_bracketed():
+    assert fill("{x}**{y}", {"x": "-2", "y": "t"}) == "(-2) ** t"
+    assert fill("{x} * {y}", {"x": "a", "y": "-2"}) == "a * -2"
+    f = hnncompile.compile("(-2)**y")
+    assert "out = (-2) ** y" in f.source
+    assert f(3.0) == -8.0
+    with pytest.raises(ValueError):  # d/dy needs log(-2): no real gradient
+        f.backward(3.0)
+
+
+def _broken_mul(monkeypatch):
+    wrong = dataclasses.replace(GATES["mul"], grads=("{x} * {dout}", "{y} * {dout}"))
+    monkeypatch.setitem(GATES, "mul", wrong)
+
+
+def test_gradcheck_catches_a_wrong_rule(monkeypatch):
+    _broken_mul(monkeypatch)
+    f = hnncompile.compile("f = a * b")
+    report = hnncompile.gradcheck(f, 2.0, 3.0)
+    assert not report.passed
+    assert [row.verdict for row in report.rows] == ["FAIL", "FAIL"]
+    assert report.rows[0].analytic == 2.0 and report.rows[0].numerical == pytest.approx(
+        3.0
+    )
+
+
+def test_check_command_exits_1_on_a_wrong_rule(monkeypatch, tmp_path, capsys):
+    _broken_mul(monkeypatch)
+    program = tmp_path / "f.hnn"
+    program.write_text("f = a * b\n")
+    assert cli.main(["check", str(program), "a=2", "b=3"]) == 1
+    assert "FAIL" in capsys.readouterr().out

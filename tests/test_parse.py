@@ -1,0 +1,174 @@
+"""The language of SPEC.md section 1: syntax, precedence, statements."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import hnncompile
+from hnncompile.parse import parse
+from hnncompile.syntax import BinOp, Call, Name, Number, UnaryOp
+
+
+@pytest.mark.parametrize(
+    "program, inputs, expected",
+    [
+        ("-a**2", (3.0,), -9.0),  # ** binds tighter than unary minus
+        ("-a^2", (3.0,), -9.0),
+        ("2**3**2", (), 512.0),  # right-associative
+        ("a^b^c", (2.0, 3.0, 2.0), 512.0),
+        ("a - b - c", (10.0, 3.0, 2.0), 5.0),  # left-associative
+        ("a / b / c", (12.0, 3.0, 2.0), 2.0),
+        ("a + b * c", (1.0, 2.0, 3.0), 7.0),
+        ("(a + b) * c", (1.0, 2.0, 3.0), 9.0),
+        ("a * -b", (2.0, 3.0), -6.0),
+        ("-a * b", (2.0, 3.0), -6.0),
+        ("a ** -b", (2.0, 1.0), 0.5),
+        ("- - a", (2.0,), 2.0),
+        ("+a", (2.0,), 2.0),
+        ("2 * a ** 2 / 4", (3.0,), 4.5),
+        ("a - -b", (1.0, 2.0), 3.0),
+    ],
+)
+def test_precedence_and_associativity(program, inputs, expected):
+    assert hnncompile.compile(program)(*inputs) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("3", 3),
+        ("2.5", 2.5),
+        (".5", 0.5),
+        ("1e-3", 1e-3),
+        ("2.5E+4", 2.5e4),
+        ("7.", 7.0),
+    ],
+)
+def test_numbers(text, value):
+    (statement,) = parse(text).statements
+    assert isinstance(statement.value, Number) and statement.value.value == value
+    assert hnncompile.compile(f"x * {text}")(2.0) == pytest.approx(2 * value)
+
+
+def test_statements_separators_and_comments():
+    source = """
+    # a comment
+    var q = a*x + b*y + c;  // JavaScript's comment
+    let s = q * 2; const t = s + 1;
+
+    u = t ^ 2 # trailing
+    """
+    f = hnncompile.compile(source)
+    assert f.inputs == ("a", "x", "b", "y", "c")
+    assert f.output == "u"
+    assert f(1, 2, 3, 4, 5) == ((1 * 2 + 3 * 4 + 5) * 2 + 1) ** 2
+
+
+def test_a_call_may_span_lines_inside_parentheses():
+    f = hnncompile.compile("y = max(a,\n        b,\n        c)\n")
+    assert f(1.0, 3.0, 2.0) == 3.0
+
+
+def test_math_prefix_and_aliases():
+    f = hnncompile.compile("Math.exp(a) + Math.sqrt(b) + sig(c) + Math.pow(a, 2)")
+    assert f(1.0, 4.0, 0.0) == pytest.approx(math.e + 2 + 0.5 + 1)
+
+
+def test_inputs_in_order_of_first_appearance():
+    f = hnncompile.compile("q = z * y\nr = q + x + z\nw = r * a")
+    assert f.inputs == ("z", "y", "x", "a")
+
+
+def test_output_name():
+    assert hnncompile.compile("a + b").output == "out"
+    assert hnncompile.compile("q = a + b; f = q * 2").output == "f"
+    # a bare expression whose name `out` is taken by the source gets another
+    f = hnncompile.compile("out * 2")
+    assert f.inputs == ("out",) and f.output != "out" and f(3.0) == 6.0
+
+
+def test_ast_shape():
+    (statement,) = parse("f = -a ** 2 + Math.max(b, 1)").statements
+    assert statement.target.id == "f"
+    tree = statement.value
+    assert isinstance(tree, BinOp) and tree.op == "+"
+    assert isinstance(tree.left, UnaryOp) and isinstance(tree.left.operand, BinOp)
+    assert tree.left.operand.op == "**"
+    assert isinstance(tree.right, Call) and tree.right.func == "max"
+    assert isinstance(tree.right.args[0], Name)
+    assert (tree.right.line, tree.right.column) == (1, 20)  # at `max`
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "lambda",
+        "in",
+        "is",
+        "def",
+        "class",
+        "None",
+        "True",
+        "math",
+        "max",
+        "forward",
+        "backward",
+        "dout",
+        "out",
+        "t1",
+        "dx",
+        "abs",
+        "exp",
+        "Math",
+        "var",
+    ],
+)
+def test_any_name_is_allowed(name):
+    # The name is an input, an intermediate and a neighbour of `x`'s gradient.
+    f = hnncompile.compile(f"q = {name} * x + t2\nr = exp(q) * {name}")
+    assert name in f.inputs
+    v = dict(zip(f.inputs, [0.3, 0.7, -0.2]))
+    grads = f.backward(**v)
+    q = v[name] * v["x"] + v["t2"]
+    expected = {
+        name: math.exp(q) * v["x"] * v[name] + math.exp(q),
+        "x": math.exp(q) * v[name] * v[name],
+        "t2": math.exp(q) * v[name],
+    }
+    assert dict(zip(f.inputs, grads)) == pytest.approx(expected)
+    assert f(**v) == pytest.approx(math.exp(q) * v[name])
+
+
+def test_names_the_generated_code_uses_do_not_clash():
+    # x and dx both in the source: x's gradient must not overwrite dx.
+    f = hnncompile.compile("y = x * dx + t1 * out")
+    grads = dict(zip(f.inputs, f.backward(x=2.0, dx=3.0, t1=5.0, out=7.0)))
+    assert grads == {"x": 3.0, "dx": 2.0, "t1": 7.0, "out": 5.0}
+
+
+DEPTH = 10_000
+
+
+def test_deep_nesting_compiles():
+    f = hnncompile.compile("(" * DEPTH + "a" + ")" * DEPTH)
+    assert f(2.0) == 2.0 and f.backward(2.0) == (1.0,)
+    f = hnncompile.compile(
+        "sin(" * DEPTH + "a" + ")" * DEPTH + " * 0 + " + "-" * DEPTH + "a"
+    )
+    assert f(2.0) == 2.0
+
+
+def test_deep_right_associative_power_compiles():
+    f = hnncompile.compile("a" + " ** 1.0" * DEPTH)
+    assert f(3.0) == 3.0
+
+
+def test_a_100000_term_sum_compiles():
+    n = 100_000
+    f = hnncompile.compile(" + ".join(f"x{i % 7} * {i % 5 + 1}" for i in range(n)))
+    assert len(f.gates.eqns) == 2 * n - 1
+    grads = f.backward(*[1.0] * 7)
+    expected = [sum(i % 5 + 1 for i in range(n) if i % 7 == k) for k in range(7)]
+    assert grads == pytest.approx(expected)

@@ -1,0 +1,141 @@
+"""Random programs of the whole language (hypothesis).
+
+Each program is compiled and compared with an independent reference: the
+same text run as Python (the language's precedence is Python's, with `^`
+for `**`). Its gradients are checked against centred differences, and its
+module must be black-clean.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import types
+
+import black
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+import hnncompile
+
+INPUTS = ["a", "b", "c"]
+CONSTANTS = ["0.5", "2", "3", ".25", "1e-1", "1.5"]
+
+
+def _sigmoid(x):
+    return 1 / (1 + math.exp(-x))
+
+
+REFERENCE = {
+    "exp": math.exp,
+    "log": math.log,
+    "sqrt": math.sqrt,
+    "sin": math.sin,
+    "cos": math.cos,
+    "tanh": math.tanh,
+    "sigmoid": _sigmoid,
+    "sig": _sigmoid,
+    "relu": lambda x: max(0.0, x),
+    "abs": abs,
+    "max": max,
+    "min": min,
+    "sum": lambda x: x,
+    "mean": lambda x: x,
+    "pow": lambda x, y: x**y,
+}
+REFERENCE["Math"] = types.SimpleNamespace(**REFERENCE)
+
+UNARY = [
+    "exp",
+    "Math.sin",
+    "cos",
+    "tanh",
+    "sigmoid",
+    "sig",
+    "relu",
+    "abs",
+    "sum",
+    "mean",
+]
+
+
+@functools.lru_cache(maxsize=None)
+def expressions(names: tuple[str, ...]) -> st.SearchStrategy[str]:
+    """Expressions over `names`; built once per tuple of names, as building
+    a recursive strategy costs far more than drawing from it."""
+    leaves = st.sampled_from(names) | st.sampled_from(CONSTANTS)
+
+    def extend(inner):
+        pair = st.tuples(inner, inner)
+        return st.one_of(
+            st.tuples(inner, st.sampled_from(["+", "-", "*"]), inner).map(
+                lambda t: f"({t[0]} {t[1]} {t[2]})"
+            ),
+            pair.map(lambda t: f"{t[0]} / (1.5 + ({t[1]})^2)"),
+            inner.map(lambda x: f"({x}) / 4"),
+            inner.map(lambda x: f"-{x}"),
+            inner.map(lambda x: f"+{x}"),
+            st.tuples(
+                inner, st.sampled_from(["**2", "^3", "**-1", "**0.5", "**1"])
+            ).map(lambda t: f"(({t[0]})**2 + 0.5){t[1]}"),
+            pair.map(lambda t: f"pow(1.5 + ({t[0]})**2, sin({t[1]}))"),
+            pair.map(lambda t: f"2 ** tanh({t[0]}) * {t[1]}"),
+            inner.map(lambda x: f"log(1 + ({x})**2)"),
+            inner.map(lambda x: f"Math.sqrt(1 + ({x})**2)"),
+            st.tuples(st.sampled_from(UNARY), inner).map(lambda t: f"{t[0]}({t[1]})"),
+            st.tuples(
+                st.sampled_from(["max", "min", "Math.max"]),
+                st.lists(inner, min_size=2, max_size=4),
+            ).map(lambda t: f"{t[0]}({', '.join(t[1])})"),
+        )
+
+    return st.recursive(leaves, extend, max_leaves=10)
+
+
+@st.composite
+def programs(draw) -> str:
+    names = list(INPUTS)
+    lines = []
+    for i in range(draw(st.integers(1, 4))):
+        keyword = draw(st.sampled_from(["", "var ", "let "]))
+        lines.append(f"{keyword}v{i} = {draw(expressions(tuple(names)))}")
+        names.append(f"v{i}")
+    return draw(st.sampled_from(["\n", "; ", ";\n"])).join(lines)
+
+
+def reference_value(program: str, point: dict[str, float]) -> float:
+    namespace = dict(REFERENCE, **point)
+    exec(program.replace("^", "**").replace("var ", "").replace("let ", ""), namespace)
+    return namespace[max(k for k in namespace if k.startswith("v") and k[1:].isdigit())]
+
+
+POINTS = st.lists(
+    st.floats(-2, 2, allow_nan=False).map(lambda v: round(v, 3)), min_size=3, max_size=3
+)
+
+
+@given(programs(), POINTS)
+def test_random_programs_match_python_and_numerical_gradients(program, values):
+    point = dict(zip(INPUTS, values))
+    try:
+        expected = reference_value(program, point)
+    except (ArithmeticError, ValueError, TypeError):
+        assume(False)
+    assume(
+        isinstance(expected, float) and math.isfinite(expected) and abs(expected) < 1e6
+    )
+    f = hnncompile.compile(program)
+    args = [point[name] for name in f.inputs]
+    assert math.isclose(f(*args), expected, rel_tol=1e-9, abs_tol=1e-12)
+    try:
+        report = hnncompile.gradcheck(f, *args, rtol=1e-4, atol=1e-6)
+    except (ArithmeticError, ValueError):
+        assume(False)
+    assert report.passed, f"{program}\n{report}"
+
+
+@given(programs())
+def test_random_programs_give_black_clean_modules(program):
+    for comments in (True, False):
+        source = hnncompile.compile(program, comments=comments).source
+        assert black.format_str(source, mode=black.Mode()) == source

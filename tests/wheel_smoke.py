@@ -1,0 +1,18 @@
+"""Run by .ci/run with a wheel installed in a fresh environment, from a
+directory outside the checkout: the installed package alone must work,
+its grammar included."""
+
+import math
+from pathlib import Path
+
+import hnncompile
+
+repo = Path(__file__).resolve().parent.parent
+assert repo not in Path(hnncompile.__file__).resolve().parents, hnncompile.__file__
+
+f = hnncompile.compile("q = a*x + b*y + c; f = sigmoid(q)")
+value, grads = f.grad(a=1.0, b=2.0, c=-3.0, x=-1.0, y=3.0)
+assert math.isclose(value, 0.8807970779778823), value
+assert math.isclose(grads["a"], -0.10499358540350662), grads
+assert hnncompile.gradcheck(f, 1.0, -1.0, 2.0, 3.0, -3.0).passed
+print("hnncompile from", Path(hnncompile.__file__).parent, "works")
