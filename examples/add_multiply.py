@@ -20,10 +20,10 @@ def backward(x, y, z, dout=1.0):
     # forward pass
     q = x + y
     # backward pass, in reverse
-    # f = q * z: the mul gate swaps its inputs: each gets the other times the gradient
+    # f = q * z: the mul gate swaps its inputs; each gets the other times dout
     dq = z * dout
     dz = q * dout
-    # q = x + y: the add gate passes the gradient through to both inputs
+    # q = x + y: the add gate passes dq through to both inputs
     dx = dq
     dy = dq
     return dx, dy, dz

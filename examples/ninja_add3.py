@@ -16,10 +16,10 @@ def forward(a, b, c):
 
 def backward(a, b, c, dout=1.0):
     # backward pass, in reverse
-    # x = t1 + c: the add gate passes the gradient through to both inputs
+    # x = t1 + c: the add gate passes dout through to both inputs
     dt1 = dout
     dc = dout
-    # t1 = a + b: the add gate passes the gradient through to both inputs
+    # t1 = a + b: the add gate passes dt1 through to both inputs
     da = dt1
     db = dt1
     return da, db, dc

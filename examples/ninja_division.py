@@ -22,15 +22,15 @@ def backward(a, b, c, d, dout=1.0):
     t2 = c + d
     t3 = 1.0 / t2
     # backward pass, in reverse
-    # x = t1 * t3: the mul gate swaps its inputs: each gets the other times the gradient
+    # x = t1 * t3: the mul gate swaps its inputs; each gets the other times dout
     dt1 = t3 * dout
     dt3 = t1 * dout
     # t3 = 1.0 / t2: division sends 1/t2 back to 1.0, and -1.0/(t2*t2) to t2
     dt2 = -1.0 / (t2 * t2) * dt3
-    # t2 = c + d: the add gate passes the gradient through to both inputs
+    # t2 = c + d: the add gate passes dt2 through to both inputs
     dc = dt2
     dd = dt2
-    # t1 = a + b: the add gate passes the gradient through to both inputs
+    # t1 = a + b: the add gate passes dt1 through to both inputs
     da = dt1
     db = dt1
     return da, db, dc, dd

@@ -15,7 +15,7 @@ def forward(a, b):
 
 def backward(a, b, dout=1.0):
     # backward pass, in reverse
-    # x = max(a, b): max routes the gradient to the input that won (the first, at a tie)
+    # x = max(a, b): max routes dout to the input that won (the first, at a tie)
     da = dout if a >= b else 0.0
     db = dout if b > a else 0.0
     return da, db

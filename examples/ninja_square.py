@@ -16,7 +16,7 @@ def forward(a):
 
 def backward(a, dout=1.0):
     # backward pass, in reverse
-    # x = a * a: the mul gate swaps its inputs: each gets the other times the gradient
+    # x = a * a: the mul gate swaps its inputs; each gets the other times dout
     da = a * dout
     da += a * dout
     return (da,)

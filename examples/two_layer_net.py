@@ -56,71 +56,64 @@ def backward(a1, x, b1, y, c1, a2, b2, c2, a3, b3, c3, a4, b4, c4, d4, dout=1.0)
     t12 = t11 + c3
     n3 = max(0, t12)
     # backward pass, in reverse
-    # score = t17 + d4: the add gate passes the gradient through to both inputs
+    # score = t17 + d4: the add gate passes dout through to both inputs
     dt17 = dout
     dd4 = dout
-    # t17 = t15 + t16: the add gate passes the gradient through to both inputs
+    # t17 = t15 + t16: the add gate passes dt17 through to both inputs
     dt15 = dt17
     dt16 = dt17
-    # t16 = c4 * n3:
-    # the mul gate swaps its inputs: each gets the other times the gradient
+    # t16 = c4 * n3: the mul gate swaps its inputs; each gets the other times dt16
     dc4 = n3 * dt16
     dn3 = c4 * dt16
-    # t15 = t13 + t14: the add gate passes the gradient through to both inputs
+    # t15 = t13 + t14: the add gate passes dt15 through to both inputs
     dt13 = dt15
     dt14 = dt15
-    # t14 = b4 * n2:
-    # the mul gate swaps its inputs: each gets the other times the gradient
+    # t14 = b4 * n2: the mul gate swaps its inputs; each gets the other times dt14
     db4 = n2 * dt14
     dn2 = b4 * dt14
-    # t13 = a4 * n1:
-    # the mul gate swaps its inputs: each gets the other times the gradient
+    # t13 = a4 * n1: the mul gate swaps its inputs; each gets the other times dt13
     da4 = n1 * dt13
     dn1 = a4 * dt13
-    # n3 = max(0, t12):
-    # max routes the gradient to the input that won (the first, at a tie)
+    # n3 = max(0, t12): max routes dn3 to the input that won (the first, at a tie)
     dt12 = dn3 if t12 > 0 else 0.0
-    # t12 = t11 + c3: the add gate passes the gradient through to both inputs
+    # t12 = t11 + c3: the add gate passes dt12 through to both inputs
     dt11 = dt12
     dc3 = dt12
-    # t11 = t9 + t10: the add gate passes the gradient through to both inputs
+    # t11 = t9 + t10: the add gate passes dt11 through to both inputs
     dt9 = dt11
     dt10 = dt11
-    # t10 = b3 * y:
-    # the mul gate swaps its inputs: each gets the other times the gradient
+    # t10 = b3 * y: the mul gate swaps its inputs; each gets the other times dt10
     db3 = y * dt10
     dy = b3 * dt10
-    # t9 = a3 * x: the mul gate swaps its inputs: each gets the other times the gradient
+    # t9 = a3 * x: the mul gate swaps its inputs; each gets the other times dt9
     da3 = x * dt9
     dx = a3 * dt9
-    # n2 = max(0, t8):
-    # max routes the gradient to the input that won (the first, at a tie)
+    # n2 = max(0, t8): max routes dn2 to the input that won (the first, at a tie)
     dt8 = dn2 if t8 > 0 else 0.0
-    # t8 = t7 + c2: the add gate passes the gradient through to both inputs
+    # t8 = t7 + c2: the add gate passes dt8 through to both inputs
     dt7 = dt8
     dc2 = dt8
-    # t7 = t5 + t6: the add gate passes the gradient through to both inputs
+    # t7 = t5 + t6: the add gate passes dt7 through to both inputs
     dt5 = dt7
     dt6 = dt7
-    # t6 = b2 * y: the mul gate swaps its inputs: each gets the other times the gradient
+    # t6 = b2 * y: the mul gate swaps its inputs; each gets the other times dt6
     db2 = y * dt6
     dy += b2 * dt6
-    # t5 = a2 * x: the mul gate swaps its inputs: each gets the other times the gradient
+    # t5 = a2 * x: the mul gate swaps its inputs; each gets the other times dt5
     da2 = x * dt5
     dx += a2 * dt5
-    # n1 = max(0, t4):
-    # max routes the gradient to the input that won (the first, at a tie)
+    # n1 = max(0, t4): max routes dn1 to the input that won (the first, at a tie)
     dt4 = dn1 if t4 > 0 else 0.0
-    # t4 = t3 + c1: the add gate passes the gradient through to both inputs
+    # t4 = t3 + c1: the add gate passes dt4 through to both inputs
     dt3 = dt4
     dc1 = dt4
-    # t3 = t1 + t2: the add gate passes the gradient through to both inputs
+    # t3 = t1 + t2: the add gate passes dt3 through to both inputs
     dt1 = dt3
     dt2 = dt3
-    # t2 = b1 * y: the mul gate swaps its inputs: each gets the other times the gradient
+    # t2 = b1 * y: the mul gate swaps its inputs; each gets the other times dt2
     db1 = y * dt2
     dy += b1 * dt2
-    # t1 = a1 * x: the mul gate swaps its inputs: each gets the other times the gradient
+    # t1 = a1 * x: the mul gate swaps its inputs; each gets the other times dt1
     da1 = x * dt1
     dx += a1 * dt1
     return da1, dx, db1, dy, dc1, da2, db2, dc2, da3, db3, dc3, da4, db4, dc4, dd4

@@ -8,7 +8,7 @@ the code generator (the lines it writes), the explanatory comments, the
 gradient checker (where a gate has a kink) and the tests (every gate checked
 against a numerical gradient). Adding a gate is adding one entry here.
 
-Placeholders in the templates:
+Placeholders in the templates (the explanations may use them all too):
   {x}, {y}     the gate's inputs (a wire's name or a number)
   {out}        the gate's own output, as in the tutorial's sigmoid: s*(1-s)
   {dout}       the gradient arriving on the output from above
@@ -72,28 +72,28 @@ _GATES = (
         inputs=("x",),
         forward="{x}",
         grads=("{dout}",),
-        explain="a copy passes the gradient through unchanged",
+        explain="a copy passes {dout} through unchanged",
     ),
     Gate(
         name="add",
         inputs=("x", "y"),
         forward="{x} + {y}",
         grads=("{dout}", "{dout}"),
-        explain="the add gate passes the gradient through to both inputs",
+        explain="the add gate passes {dout} through to both inputs",
     ),
     Gate(
         name="sub",
         inputs=("x", "y"),
         forward="{x} - {y}",
         grads=("{dout}", "-{dout}"),
-        explain="the sub gate passes the gradient to {x}, and its negative to {y}",
+        explain="the sub gate passes {dout} to {x}, and -{dout} to {y}",
     ),
     Gate(
         name="mul",
         inputs=("x", "y"),
         forward="{x} * {y}",
         grads=("{y} * {dout}", "{x} * {dout}"),
-        explain="the mul gate swaps its inputs: each gets the other times the gradient",
+        explain="the mul gate swaps its inputs; each gets the other times {dout}",
     ),
     Gate(
         name="div",
@@ -107,7 +107,7 @@ _GATES = (
         inputs=("x",),
         forward="-{x}",
         grads=("-{dout}",),
-        explain="negation flips the sign of the gradient",
+        explain="negation flips the sign of {dout}",
     ),
     Gate(
         name="square",
@@ -193,7 +193,7 @@ _GATES = (
         inputs=("x",),
         forward="max(0.0, {x})",
         grads=("{dout} if {x} > 0 else 0.0",),
-        explain="relu passes the gradient if {x} was positive, and stops it otherwise",
+        explain="relu passes {dout} on if {x} was positive, and stops it otherwise",
         kink="{x}",
     ),
     Gate(
@@ -212,7 +212,7 @@ _GATES = (
         inputs=("x", "y"),
         forward="max({x}, {y})",
         grads=("{dout} if {x} >= {y} else 0.0", "{dout} if {y} > {x} else 0.0"),
-        explain="max routes the gradient to the input that won (the first, at a tie)",
+        explain="max routes {dout} to the input that won (the first, at a tie)",
         kink="{x} - {y}",
     ),
     Gate(
@@ -222,7 +222,7 @@ _GATES = (
         inputs=("x", "y"),
         forward="min({x}, {y})",
         grads=("{dout} if {x} <= {y} else 0.0", "{dout} if {y} < {x} else 0.0"),
-        explain="min routes the gradient to the input that won (the first, at a tie)",
+        explain="min routes {dout} to the input that won (the first, at a tie)",
         kink="{x} - {y}",
     ),
     Gate(
@@ -231,7 +231,7 @@ _GATES = (
         inputs=("x",),
         forward="{x}",
         grads=("{dout}",),
-        explain="the sum of one number is that number: the gradient passes through",
+        explain="the sum of one number is that number: {dout} passes through",
     ),
     Gate(
         name="mean",
@@ -239,7 +239,7 @@ _GATES = (
         inputs=("x",),
         forward="{x}",
         grads=("{dout}",),
-        explain="the mean of one number is that number: the gradient passes through",
+        explain="the mean of one number is that number: {dout} passes through",
     ),
 )
 

@@ -69,8 +69,6 @@ class _Lowering:
     def __init__(self, program: Program) -> None:
         self.program = program
         self.eqns: list[Eqn] = []
-        self.source_names = _source_names(program)
-        self.temporaries = naming.temporaries(self.source_names)
 
     def error(self, message: str, node) -> CompileError:
         return CompileError(
@@ -83,6 +81,10 @@ class _Lowering:
 
     def run(self) -> GateList:
         inputs = self.check_names()
+        self.source_names = set(inputs) | {
+            s.target.id for s in self.program.statements if s.target is not None
+        }
+        self.temporaries = naming.temporaries(self.source_names)
         statements = self.program.statements
         output = None
         for index, statement in enumerate(statements):
@@ -274,14 +276,3 @@ def _literal_text(number: Number) -> str:
     if number.text.isdigit() and abs(number.value) < 2**53:
         return str(int(number.text))
     return repr(number.value).replace("e+", "e")
-
-
-def _source_names(program: Program) -> set[str]:
-    names = set()
-    for statement in program.statements:
-        if statement.target is not None:
-            names.add(statement.target.id)
-        for node in walk_postorder(statement.value):
-            if isinstance(node, Name):
-                names.add(node.id)
-    return names

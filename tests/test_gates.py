@@ -174,7 +174,7 @@ def test_templates_use_only_what_the_gate_provides(gate):
         assert (
             "dout" in used
         ), f"{gate.name}: a rule must chain in the gradient from above"
-    assert gate.placeholders(gate.explain) <= own | {"out"}
+    assert gate.placeholders(gate.explain) <= own | {"out", "dout"}
     if gate.kink:
         assert gate.placeholders(gate.kink) <= set(gate.inputs)
 

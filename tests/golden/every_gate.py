@@ -88,92 +88,87 @@ def backward(a, b, c, dout=1.0):
     t22 = c**b
     t24 = 2**a
     # backward pass, in reverse
-    # f = t28 + t30: the add gate passes the gradient through to both inputs
+    # f = t28 + t30: the add gate passes dout through to both inputs
     dt28 = dout
     dt30 = dout
-    # t30 = t29: the mean of one number is that number: the gradient passes through
+    # t30 = t29: the mean of one number is that number: dt30 passes through
     dt29 = dt30
-    # t29 = w + r: the add gate passes the gradient through to both inputs
+    # t29 = w + r: the add gate passes dt29 through to both inputs
     dw = dt29
     dr = dt29
-    # t28 = t27: the sum of one number is that number: the gradient passes through
+    # t28 = t27: the sum of one number is that number: dt28 passes through
     dt27 = dt28
-    # t27 = t25 + t26: the add gate passes the gradient through to both inputs
+    # t27 = t25 + t26: the add gate passes dt27 through to both inputs
     dt25 = dt27
     dt26 = dt27
-    # t26 = g * m: the mul gate swaps its inputs: each gets the other times the gradient
+    # t26 = g * m: the mul gate swaps its inputs; each gets the other times dt26
     dg = m * dt26
     dm = g * dt26
-    # t25 = e * t: the mul gate swaps its inputs: each gets the other times the gradient
+    # t25 = e * t: the mul gate swaps its inputs; each gets the other times dt25
     de = t * dt25
     dt = e * dt25
-    # w = t23 + t24: the add gate passes the gradient through to both inputs
+    # w = t23 + t24: the add gate passes dw through to both inputs
     dt23 = dw
     dt24 = dw
     # t24 = 2**a: pow gate: a*2**(a-1) flows to 2, log(2)*2**a to a
     da = math.log(2) * t24 * dt24
-    # t23 = t21 + t22: the add gate passes the gradient through to both inputs
+    # t23 = t21 + t22: the add gate passes dt23 through to both inputs
     dt21 = dt23
     dt22 = dt23
     # t22 = c**b: pow gate: b*c**(b-1) flows to c, log(c)*c**b to b
     dc = b * c ** (b - 1) * dt22
     db = math.log(c) * t22 * dt22
-    # t21 = t19 + t20: the add gate passes the gradient through to both inputs
+    # t21 = t19 + t20: the add gate passes dt21 through to both inputs
     dt19 = dt21
     dt20 = dt21
     # t20 = b**3: pow gate: d(b**3)/db = 3*b**2
     db += 3 * b**2 * dt20
-    # t19 = -t18: negation flips the sign of the gradient
+    # t19 = -t18: negation flips the sign of dt19
     dt18 = -dt19
     # t18 = a**2: pow gate: d(a**2)/da = 2*a
     da += 2 * a * dt18
-    # m = t16 - t17: the sub gate passes the gradient to t16, and its negative to t17
+    # m = t16 - t17: the sub gate passes dm to t16, and -dm to t17
     dt16 = dm
     dt17 = -dm
-    # t17 = min(a, 0):
-    # min routes the gradient to the input that won (the first, at a tie)
+    # t17 = min(a, 0): min routes dt17 to the input that won (the first, at a tie)
     da += dt17 if a <= 0 else 0.0
-    # t16 = max(t15, c):
-    # max routes the gradient to the input that won (the first, at a tie)
+    # t16 = max(t15, c): max routes dt16 to the input that won (the first, at a tie)
     dt15 = dt16 if t15 >= c else 0.0
     dc += dt16 if c > t15 else 0.0
-    # t15 = max(a, b):
-    # max routes the gradient to the input that won (the first, at a tie)
+    # t15 = max(a, b): max routes dt15 to the input that won (the first, at a tie)
     da += dt15 if a >= b else 0.0
     db += dt15 if b > a else 0.0
-    # g = t13 + t14: the add gate passes the gradient through to both inputs
+    # g = t13 + t14: the add gate passes dg through to both inputs
     dt13 = dg
     dt14 = dg
     # t14 = abs(p): abs multiplies the gradient by the sign of p (0 at 0)
     dp = dt14 if p > 0 else -dt14 if p < 0 else 0.0
-    # t13 = t11 + t12: the add gate passes the gradient through to both inputs
+    # t13 = t11 + t12: the add gate passes dt13 through to both inputs
     dt11 = dt13
     dt12 = dt13
-    # t12 = max(0.0, s):
-    # relu passes the gradient if s was positive, and stops it otherwise
+    # t12 = max(0.0, s): relu passes dt12 on if s was positive, and stops it otherwise
     ds = dt12 if s > 0 else 0.0
     # t11 = 1 / (1 + math.exp(-t)):
     # the sigmoid gate's local gradient is s*(1-s), s being its output t11
     dt += t11 * (1 - t11) * dt11
-    # t = t9 + t10: the add gate passes the gradient through to both inputs
+    # t = t9 + t10: the add gate passes dt through to both inputs
     dt9 = dt
     dt10 = dt
     # t10 = math.tanh(c): d(tanh c)/dc = 1 - tanh(c)**2, and tanh(c) is the output t10
     dc += (1 - t10**2) * dt10
-    # t9 = t7 * t8:
-    # the mul gate swaps its inputs: each gets the other times the gradient
+    # t9 = t7 * t8: the mul gate swaps its inputs; each gets the other times dt9
     dt7 = t8 * dt9
     dt8 = t7 * dt9
     # t8 = math.cos(b): d(cos b)/db = -sin(b)
     db += -math.sin(b) * dt8
     # t7 = math.sin(a): d(sin a)/da = cos(a)
     da += math.cos(a) * dt7
-    # e = t5 + t6: the add gate passes the gradient through to both inputs
+    # e = t5 + t6: the add gate passes de through to both inputs
     dt5 = de
     dt6 = de
     # t6 = math.sqrt(c): d(sqrt c)/dc = 0.5/sqrt(c), and sqrt(c) is the output t6
     dc += 0.5 / t6 * dt6
-    # t5 = t3 + t4: the add gate passes the gradient through to both inputs
+    # t5 = t3 + t4: the add gate passes dt5 through to both inputs
     dt3 = dt5
     dt4 = dt5
     # t4 = math.log(b): d(log b)/db = 1/b
@@ -184,13 +179,13 @@ def backward(a, b, c, dout=1.0):
     db += -1 / (b * b) * dr
     # p = t2 / 4: division sends 1/4 back to t2, and -t2/(4*4) to 4
     dt2 = dp / 4
-    # t2 = s * a: the mul gate swaps its inputs: each gets the other times the gradient
+    # t2 = s * a: the mul gate swaps its inputs; each gets the other times dt2
     ds += a * dt2
     da += s * dt2
-    # s = t1 - c: the sub gate passes the gradient to t1, and its negative to c
+    # s = t1 - c: the sub gate passes ds to t1, and -ds to c
     dt1 = ds
     dc += -ds
-    # t1 = a + b: the add gate passes the gradient through to both inputs
+    # t1 = a + b: the add gate passes dt1 through to both inputs
     da += dt1
     db += dt1
     return da, db, dc

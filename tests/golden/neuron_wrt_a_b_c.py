@@ -31,14 +31,14 @@ def backward(a, x, b, y, c, dout=1.0):
     # f = 1 / (1 + math.exp(-q)):
     # the sigmoid gate's local gradient is s*(1-s), s being its output f
     dq = f * (1 - f) * dout
-    # q = t3 + c: the add gate passes the gradient through to both inputs
+    # q = t3 + c: the add gate passes dq through to both inputs
     dt3 = dq
     dc = dq
-    # t3 = t1 + t2: the add gate passes the gradient through to both inputs
+    # t3 = t1 + t2: the add gate passes dt3 through to both inputs
     dt1 = dt3
     dt2 = dt3
-    # t2 = b * y: the mul gate swaps its inputs: each gets the other times the gradient
+    # t2 = b * y: the mul gate swaps its inputs; each gets the other times dt2
     db = y * dt2
-    # t1 = a * x: the mul gate swaps its inputs: each gets the other times the gradient
+    # t1 = a * x: the mul gate swaps its inputs; each gets the other times dt1
     da = x * dt1
     return da, db, dc

@@ -1,0 +1,86 @@
+"""How long hnncompile takes to compile a program of N gates.
+
+    python benchmarks/compile_time.py [N ...]
+
+Prints, for each size, the median of 5 compiles of a generated program
+(many statements, fan-out, a mix of gates), split by stage, and the time
+per gate. A benchmark, not a test: timings on shared machines are noisy.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+
+import hnncompile
+from hnncompile import codegen, compiled, lower, parse
+
+REPEATS = 5
+
+
+def program(gates: int) -> str:
+    """About `gates` gates: a chain of statements, each reusing earlier ones."""
+    lines = ["h0 = a * b + c"]
+    count = 2
+    i = 0
+    while count < gates:
+        i += 1
+        prev, older = f"h{i - 1}", f"h{max(0, i - 7)}"
+        kind = i % 4
+        if kind == 0:
+            lines.append(f"h{i} = {prev} * a + {older}")
+        elif kind == 1:
+            lines.append(f"h{i} = tanh({prev}) - {older} / 3")
+        elif kind == 2:
+            lines.append(f"h{i} = max({prev}, {older}, 0) + b ** 2")
+        else:
+            lines.append(f"h{i} = sigmoid({prev}) * exp(-{older} ** 2)")
+        count += 3 if kind < 3 else 5
+    return "\n".join(lines)
+
+
+def measure(gates: int) -> dict[str, float]:
+    source = program(gates)
+    stages: dict[str, list[float]] = {
+        "parse": [],
+        "lower": [],
+        "codegen": [],
+        "exec": [],
+    }
+    total = []
+    for _ in range(REPEATS):
+        t0 = time.perf_counter()
+        tree = parse.parse(source)
+        t1 = time.perf_counter()
+        gate_list = lower.lower(tree)
+        t2 = time.perf_counter()
+        module = codegen.generate(gate_list)
+        t3 = time.perf_counter()
+        compiled.load_module(module, "benchmark")
+        t4 = time.perf_counter()
+        for name, seconds in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
+            stages[name].append(seconds)
+        t5 = time.perf_counter()
+        hnncompile.compile(source)
+        total.append(time.perf_counter() - t5)
+    result = {name: statistics.median(values) for name, values in stages.items()}
+    result["compile()"] = statistics.median(total)
+    result["gates"] = len(gate_list.eqns)
+    return result
+
+
+def main(sizes: list[int]) -> None:
+    print("| gates | parse s | lower s | codegen s | exec s | compile() s | us/gate |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for size in sizes:
+        r = measure(size)
+        per_gate = r["compile()"] / r["gates"] * 1e6
+        print(
+            f"| {r['gates']} | {r['parse']:.3f} | {r['lower']:.3f} | {r['codegen']:.3f} "
+            f"| {r['exec']:.3f} | {r['compile()']:.3f} | {per_gate:.1f} |"
+        )
+
+
+if __name__ == "__main__":
+    main([int(n) for n in sys.argv[1:]] or [100, 1000, 10000])
