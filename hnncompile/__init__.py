@@ -91,7 +91,8 @@ def _check_wrt(inputs: tuple[str, ...], wrt: Sequence[str] | None) -> tuple[str,
         return inputs
     if isinstance(wrt, str):
         wrt = [wrt]
-    unknown = [name for name in wrt if name not in inputs]
+    wrt = set(wrt)
+    unknown = sorted(wrt.difference(inputs))
     if unknown:
         listed = ", ".join(inputs) if inputs else "none"
         raise ValueError(

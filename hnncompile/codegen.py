@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import textwrap
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Collection
 
 from . import naming
 from .gates import GATES, fill
@@ -64,7 +64,8 @@ class BackwardPlan:
     needed: frozenset[str]
 
 
-def plan_backward(gates: GateList, wrt: Sequence[str]) -> BackwardPlan:
+def plan_backward(gates: GateList, wrt: Collection[str]) -> BackwardPlan:
+    wrt = frozenset(wrt)
     reaches_wrt = {name: name in wrt for name in gates.inputs}
     for eqn in gates.eqns:
         reaches_wrt[eqn.out] = any(
@@ -101,15 +102,13 @@ def plan_backward(gates: GateList, wrt: Sequence[str]) -> BackwardPlan:
 
 
 def generate(
-    gates: GateList, *, wrt: Sequence[str] | None = None, comments: bool = True
+    gates: GateList, *, wrt: Collection[str] | None = None, comments: bool = True
 ) -> str:
     """The standalone Python module for `gates`, as text."""
-    wrt = tuple(gates.inputs) if wrt is None else tuple(wrt)
+    wrt = frozenset(gates.inputs if wrt is None else wrt)
     names = _Names.of(gates)
-    params = ", ".join(names.value[i] for i in gates.inputs)
-    backward_params = ", ".join(
-        [*(names.value[i] for i in gates.inputs), f"{naming.UPSTREAM_GRADIENT}=1.0"]
-    )
+    params = [names.value[i] for i in gates.inputs]
+    backward_params = [*params, f"{naming.UPSTREAM_GRADIENT}=1.0"]
     grads = [names.grad[i] for i in gates.inputs if i in wrt]
     output = names.value[gates.output]
 
@@ -117,22 +116,61 @@ def generate(
     backward_lines = _backward_body(gates, wrt, names, forward_lines, comments)
     lines = []
     if comments:
-        lines += _header(gates, params, backward_params, output, grads)
+        lines += _header(
+            gates, ", ".join(params), ", ".join(backward_params), output, grads
+        )
     if any("math." in line for line in [*forward_lines.values(), *backward_lines]):
         lines += ["import math", "", ""]
     elif lines:
         lines += ["", ""]
-    lines.append(f"def forward({params}):")
-    lines += [f"    {line}" for line in forward_lines.values()]
-    lines.append(f"    return {output}")
+    lines += _def("forward", params)
+    lines += _body([*forward_lines.values(), f"return {output}"])
     lines += ["", ""]
-    lines.append(f"def backward({backward_params}):")
-    lines += [f"    {line}" for line in backward_lines]
-    lines.append(f"    return {_tuple(grads)}")
-    source = "\n".join(lines) + "\n"
-    if any(len(line) > LINE_LENGTH for line in lines):
-        source = _black(source)
-    return source
+    lines += _def("backward", backward_params)
+    lines += _body(backward_lines)
+    lines += _return(grads)
+    return "\n".join(lines) + "\n"
+
+
+# Black's style, written directly. Signatures and the returned tuple are
+# split the way black splits them; any other line that long names push past
+# the limit is handed to black alone, so black's cost grows with the number
+# of long lines, not with the size of the program.
+
+
+def _def(name: str, params: list[str]) -> list[str]:
+    one_line = f"def {name}({', '.join(params)}):"
+    if len(one_line) <= LINE_LENGTH:
+        return [one_line]
+    if len(", ".join(params)) + 4 <= LINE_LENGTH:
+        return [f"def {name}(", f"    {', '.join(params)}", "):"]
+    return [f"def {name}(", *(f"    {p}," for p in params), "):"]
+
+
+def _return(items: list[str]) -> list[str]:
+    one_line = f"    return {_tuple(items)}"
+    if len(one_line) <= LINE_LENGTH:
+        return [one_line]
+    return ["    return (", *(f"        {item}," for item in items), "    )"]
+
+
+def _body(statements: list[str]) -> list[str]:
+    lines = []
+    for statement in statements:
+        line = f"    {statement}"
+        if len(line) <= LINE_LENGTH or statement.startswith("#"):
+            lines.append(line)
+        else:
+            lines += _black_statement(line)
+    return lines
+
+
+def _black_statement(line: str) -> list[str]:
+    """One over-long statement of a function body, as black splits it."""
+    import black
+
+    formatted = black.format_str(f"def _():\n{line}\n", mode=black.Mode())
+    return formatted.splitlines()[1:]
 
 
 def _forward_line(eqn: Eqn, names: _Names) -> str:
@@ -142,7 +180,7 @@ def _forward_line(eqn: Eqn, names: _Names) -> str:
 
 def _backward_body(
     gates: GateList,
-    wrt: Sequence[str],
+    wrt: frozenset[str],
     names: _Names,
     forward_lines: dict[str, str],
     comments: bool,
@@ -228,12 +266,6 @@ def _printable(text: str) -> str:
     """Text safe inside a comment: no character Python or black reads as a line break."""
     text = text.expandtabs(4)
     return "".join(ch if ch.isprintable() else "?" for ch in text)
-
-
-def _black(source: str) -> str:
-    import black
-
-    return black.format_str(source, mode=black.Mode())
 
 
 def generate_switches(gates: GateList) -> tuple[str, list[Eqn]]:

@@ -61,9 +61,9 @@ class CompiledFunction:
         self.forward: Callable[..., Any] = namespace["forward"]
         self.backward: Callable[..., Any] = namespace["backward"]
         renamed = {
-            user: python
-            for user, python in python_names.items()
-            if user in gates.inputs and user != python
+            user: python_names[user]
+            for user in gates.inputs
+            if user != python_names[user]
         }
         if renamed:
             self.forward = _taking_user_names(self.forward, renamed)

@@ -116,8 +116,9 @@ def gradcheck(
     analytic = dict(zip(f.wrt, f.backward(*x)))
     switches, kinked = _switch_function(f)
     rows = []
+    position = {name: i for i, name in enumerate(f.inputs)}
     for name in f.wrt:
-        i = f.inputs.index(name)
+        i = position[name]
         h = STEP * max(1.0, abs(x[i]))
         up, down = list(x), list(x)
         up[i] += h

@@ -171,3 +171,28 @@ def test_the_functions_are_the_generated_code():
     f = hnncompile.compile("a * b")
     assert f.forward.__code__.co_filename.startswith("<hnncompile")
     assert f.backward.__code__.co_varnames[:3] == ("a", "b", "dout")
+
+
+@pytest.mark.parametrize(
+    "count, length", [(3, 20), (5, 12), (12, 12), (2, 80), (40, 6)]
+)
+def test_long_signatures_and_returns_are_split_as_black_splits_them(count, length):
+    names = [f"{'w' * length}_{i}" for i in range(count)]
+    program = f"total = {' + '.join(f'{n} * {n}' for n in names)}\nf = sigmoid(total)"
+    f = hnncompile.compile(program)
+    for comments in (True, False):
+        source = hnncompile.compile(program, comments=comments).source
+        assert black.format_str(source, mode=black.Mode()) == source
+    point = [0.1 * (i + 1) for i in range(count)]
+    assert f.backward(*point) == pytest.approx(
+        numerical_gradient(f.forward, point), rel=1e-6
+    )
+
+
+def test_twenty_thousand_inputs_compile_without_waiting_for_black():
+    n = 20_000
+    f = hnncompile.compile(" + ".join(f"x{i}" for i in range(n)), comments=False)
+    lines = f.source.splitlines()
+    assert lines[:3] == ["def forward(", "    x0,", "    x1,"]
+    assert lines[-2:] == ["        dx19999,", "    )"]
+    assert f.backward(*range(n)) == (1.0,) * n

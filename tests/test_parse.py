@@ -167,8 +167,7 @@ def test_deep_right_associative_power_compiles():
 
 def test_a_100000_term_sum_compiles():
     n = 100_000
-    f = hnncompile.compile(" + ".join(f"x{i % 7} * {i % 5 + 1}" for i in range(n)))
-    assert len(f.gates.eqns) == 2 * n - 1
-    grads = f.backward(*[1.0] * 7)
-    expected = [sum(i % 5 + 1 for i in range(n) if i % 7 == k) for k in range(7)]
-    assert grads == pytest.approx(expected)
+    f = hnncompile.compile(" + ".join(f"x{i % 7}" for i in range(n)), comments=False)
+    assert len(f.gates.eqns) == n - 1
+    assert f(*range(7)) == sum(i % 7 for i in range(n))
+    assert f.backward(*[1.0] * 7) == tuple(float(len(range(k, n, 7))) for k in range(7))
