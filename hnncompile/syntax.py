@@ -97,3 +97,45 @@ def walk_postorder(root: Expr) -> Iterator[Expr]:
         stack.append((node, True))
         for child in reversed(children(node)):
             stack.append((child, False))
+
+
+# Binding strength of each kind of node, loosest first, for printing.
+_SUM, _PRODUCT, _UNARY, _POWER, _ATOM = range(1, 6)
+_BINARY_STRENGTH = {"+": _SUM, "-": _SUM, "*": _PRODUCT, "/": _PRODUCT, "**": _POWER}
+
+
+def to_source(root: Expr) -> str:
+    """Print an expression back as source, with only the parentheses it needs.
+
+    parse(to_source(tree)) gives the same tree: the tests use it as a round
+    trip. Iterative, like every walk over a tree.
+    """
+    printed: dict[Expr, tuple[str, int]] = {}
+    for node in walk_postorder(root):
+        if isinstance(node, Number):
+            printed[node] = (node.text, _ATOM)
+        elif isinstance(node, Name):
+            printed[node] = (node.id, _ATOM)
+        elif isinstance(node, Call):
+            args = ", ".join(printed.pop(arg)[0] for arg in node.args)
+            printed[node] = (f"{node.func}({args})", _ATOM)
+        elif isinstance(node, UnaryOp):
+            printed[node] = (
+                node.op + _operand(printed.pop(node.operand), _UNARY),
+                _UNARY,
+            )
+        else:
+            strength = _BINARY_STRENGTH[node.op]
+            if node.op == "**":  # right-associative; its base is an atom
+                left = _operand(printed.pop(node.left), _ATOM)
+                right = _operand(printed.pop(node.right), _UNARY)
+            else:  # left-associative
+                left = _operand(printed.pop(node.left), strength)
+                right = _operand(printed.pop(node.right), strength + 1)
+            printed[node] = (f"{left} {node.op} {right}", strength)
+    return printed[root][0]
+
+
+def _operand(printed: tuple[str, int], at_least: int) -> str:
+    text, strength = printed
+    return text if strength >= at_least else f"({text})"

@@ -17,6 +17,9 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import hnncompile
+from hnncompile.lower import lower
+from hnncompile.parse import parse
+from hnncompile.syntax import to_source
 
 INPUTS = ["a", "b", "c"]
 CONSTANTS = ["0.5", "2", "3", ".25", "1e-1", "1.5"]
@@ -139,3 +142,17 @@ def test_random_programs_give_black_clean_modules(program):
     for comments in (True, False):
         source = hnncompile.compile(program, comments=comments).source
         assert black.format_str(source, mode=black.Mode()) == source
+
+
+@given(programs())
+def test_parse_print_parse_round_trip(program):
+    first = parse(program)
+    printed = "\n".join(
+        (f"{s.target.id} = " if s.target else "") + to_source(s.value)
+        for s in first.statements
+    )
+    second = parse(printed)
+    assert [to_source(s.value) for s in second.statements] == [
+        to_source(s.value) for s in first.statements
+    ]
+    assert str(lower(second)) == str(lower(first))
