@@ -34,13 +34,21 @@ def _grammar_path() -> Path:
     raise FileNotFoundError("hnncompile's grammar (grammar/hnn.lark) is missing")
 
 
-class _JoinLinesInParentheses:
-    """Drop newlines inside parentheses, so a long call can span lines."""
+class _PostLexer:
+    """Two adjustments to the token stream before the parser sees it.
+
+    - Newlines inside parentheses are dropped, so a long call can span lines.
+    - `var`, `let` or `const` starting a statement and followed by a name
+      becomes a DECLARE token; anywhere else it stays an ordinary name, so
+      `var = 3` is still a program.
+    """
 
     always_accept = ("_NEWLINE",)
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
         depth = 0
+        at_statement_start = True
+        held: Token | None = None  # a declaration word, until we see what follows
         for token in stream:
             if token.type == "LPAR":
                 depth += 1
@@ -48,7 +56,25 @@ class _JoinLinesInParentheses:
                 depth = max(0, depth - 1)
             elif token.type == "_NEWLINE" and depth:
                 continue
+            if held is not None:
+                yield (
+                    Token.new_borrow_pos("DECLARE", held, held)
+                    if token.type == "NAME"
+                    else held
+                )
+                held = None
+            if (
+                at_statement_start
+                and token.type == "NAME"
+                and token in DECLARATION_WORDS
+            ):
+                held = token
+                at_statement_start = False
+                continue
+            at_statement_start = token.type in ("_NEWLINE", "SEMICOLON")
             yield token
+        if held is not None:
+            yield held
 
 
 class _MistakeAt(Exception):
@@ -75,12 +101,7 @@ class _BuildAST(Transformer):
         return Statement(name, value, target.line, target.column)
 
     def declare(self, children: list) -> Statement:
-        word, target, value = children
-        if str(word) not in DECLARATION_WORDS:
-            raise self._error(
-                f"expected an operator or '=' after '{word}', found the name '{target}'",
-                target,
-            )
+        _word, target, value = children
         return self.assign([target, value])
 
     def bare(self, children: list) -> Statement:
@@ -185,7 +206,8 @@ def _parser() -> Lark:
         _PARSER = Lark(
             _grammar_path().read_text(encoding="utf-8"),
             parser="lalr",
-            postlex=_JoinLinesInParentheses(),
+            lexer="basic",  # the post-lexer holds tokens back, so no contextual lexer
+            postlex=_PostLexer(),
             maybe_placeholders=True,
             transformer=_BuildAST(),
         )
@@ -208,11 +230,12 @@ def parse(source: str, filename: str = "<string>") -> Program:
             source=source,
         ) from None
     except UnexpectedInput as error:
+        message = _describe_unexpected(error)
         line, column = error.line, error.column
         if getattr(error, "token", None) is not None and error.token.type == "$END":
             line, column = _end_position(source.rstrip("\n"))
         raise CompileError(
-            _describe_unexpected(error),
+            message,
             line=max(line, 1),
             column=max(column, 1),
             filename=filename,

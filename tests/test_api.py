@@ -112,3 +112,9 @@ def test_runtime_domain_errors_are_pythons():
         f(-1.0)
     assert f.backward(2.0) == (0.5,)
     assert math.isclose(f(math.e), 1.0)
+
+
+def test_the_package_docstring_example_runs():
+    import doctest
+
+    assert doctest.testmod(hnncompile).failed == 0

@@ -39,7 +39,9 @@ from hnncompile import CompileError
         ("f = a * exp(1000)", 1, 9, "has no value"),
         ("f = a * log(-1)", 1, 9, "has no value"),
         ("f = a * 1e999", 1, 9, "too large"),
-        ("x y = 3", 1, 3, "expected an operator or '=' after 'x'"),
+        ("x y = 3", 1, 3, "unexpected name 'y'; expected an operator"),
+        ("a b", 1, 3, "unexpected name 'b'; expected an operator"),
+        ("var x + 1", 1, 7, "expected '='"),
     ],
 )
 def test_each_mistake_is_a_compile_error_at_its_place(source, line, column, words):

@@ -66,6 +66,12 @@ def test_statements_separators_and_comments():
     assert f(1, 2, 3, 4, 5) == ((1 * 2 + 3 * 4 + 5) * 2 + 1) ** 2
 
 
+def test_declaration_words_are_names_elsewhere():
+    f = hnncompile.compile("var = 3; let = var * const\nvar q = let + 1")
+    assert f.inputs == ("const",) and f.output == "q"
+    assert f(2.0) == 7.0
+
+
 def test_a_call_may_span_lines_inside_parentheses():
     f = hnncompile.compile("y = max(a,\n        b,\n        c)\n")
     assert f(1.0, 3.0, 2.0) == 3.0
