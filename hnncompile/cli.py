@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import random
 import sys
 from typing import Sequence
@@ -27,6 +28,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.run(args)
+    except BrokenPipeError:
+        # `hnncompile compile big.hnn | head`: the reader left; not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except (CompileError, _UserMistake) as error:
         print(
             f"hnncompile: error: {error}" if isinstance(error, _UserMistake) else error,
