@@ -218,3 +218,26 @@ def test_check_command_exits_1_on_a_wrong_rule(monkeypatch, tmp_path, capsys):
     program.write_text("f = a * b\n")
     assert cli.main(["check", str(program), "a=2", "b=3"]) == 1
     assert "FAIL" in capsys.readouterr().out
+
+
+RULES = sorted(
+    {(gate, i) for gate, _, _, _, grads in ROWS for i in range(len(GATES[gate].grads))}
+)
+
+
+@pytest.mark.parametrize("gate, i", RULES, ids=lambda v: str(v))
+def test_gradcheck_catches_every_rule_made_wrong(monkeypatch, gate, i):
+    """Scale one local-gradient rule by 1.5: the check must notice, at some
+    point of the table, for every rule of every gate."""
+    entry = GATES[gate]
+    grads = list(entry.grads)
+    grads[i] = f"1.5 * ({grads[i]})"
+    monkeypatch.setitem(GATES, gate, dataclasses.replace(entry, grads=tuple(grads)))
+    failures = 0
+    for row_gate, program, points, _, _ in ROWS:
+        if row_gate != gate:
+            continue
+        for point in points:
+            f = hnncompile.compile(program)
+            failures += not hnncompile.gradcheck(f, *point).passed
+    assert failures > 0
