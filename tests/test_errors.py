@@ -155,3 +155,51 @@ def test_comments_cannot_inject_code(source):
     _assert_only_the_two_functions(f.source)
     for line in f.source.splitlines():
         assert line.startswith("#") or "import os" not in line
+
+
+TOKENS = st.sampled_from(
+    [
+        "a",
+        "b",
+        "x1",
+        "var",
+        "let",
+        "Math",
+        "exp",
+        "max",
+        "pow",
+        "sig",
+        "q",
+        "lambda",
+        "1",
+        ".5",
+        "2e3",
+        "0",
+        "+",
+        "-",
+        "*",
+        "/",
+        "**",
+        "^",
+        "(",
+        ")",
+        ",",
+        ".",
+        "=",
+        ";",
+        "\n",
+        " ",
+        "# c\n",
+        "// c\n",
+    ]
+)
+
+
+@given(st.lists(TOKENS, max_size=120))
+def test_no_token_soup_raises_anything_but_compile_error(tokens):
+    try:
+        f = hnncompile.compile(" ".join(tokens))
+    except CompileError as error:
+        assert error.line >= 1 and error.column >= 1
+        return
+    _assert_only_the_two_functions(f.source)
