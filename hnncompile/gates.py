@@ -100,7 +100,8 @@ _GATES = (
         inputs=("x", "y"),
         forward="{x} / {y}",
         grads=("{dout} / {y}", "-{x} / ({y} * {y}) * {dout}"),
-        explain="division sends 1/{y} back to {x}, and -{x}/({y}*{y}) to {y}",
+        explain="local gradients of a division: 1/{y} on the numerator, "
+        "-{x}/({y}*{y}) on the denominator",
     ),
     Gate(
         name="neg",

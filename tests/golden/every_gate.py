@@ -175,9 +175,11 @@ def backward(a, b, c, dout=1.0):
     db += dt4 / b
     # t3 = math.exp(p): exp is its own derivative: the local gradient is the output t3
     dp += t3 * dt3
-    # r = 1 / b: division sends 1/b back to 1, and -1/(b*b) to b
+    # r = 1 / b:
+    # local gradients of a division: 1/b on the numerator, -1/(b*b) on the denominator
     db += -1 / (b * b) * dr
-    # p = t2 / 4: division sends 1/4 back to t2, and -t2/(4*4) to 4
+    # p = t2 / 4:
+    # local gradients of a division: 1/4 on the numerator, -t2/(4*4) on the denominator
     dt2 = dp / 4
     # t2 = s * a: the mul gate swaps its inputs; each gets the other times dt2
     ds += a * dt2
