@@ -19,7 +19,7 @@ import gc
 from os import PathLike
 from typing import Iterator, Sequence
 
-from . import codegen, lower, naming, parse
+from . import codegen, lower, parse
 from .compiled import CompiledFunction
 from .errors import CompileError
 from .gradcheck import GradcheckReport, gradcheck
@@ -59,9 +59,7 @@ def compile(
         gates = lower.lower(parse.parse(source, filename))
         wrt_inputs = _check_wrt(gates.inputs, wrt)
         module = codegen.generate(gates, wrt=wrt_inputs, comments=comments)
-        wires = [*gates.inputs, *(eqn.out for eqn in gates.eqns)]
-        python_names = naming.python_names(wires, gates.source_names)
-        return CompiledFunction(gates, module, wrt_inputs, python_names)
+        return CompiledFunction(gates, module, wrt_inputs, codegen.identifiers(gates))
 
 
 def compile_file(

@@ -19,11 +19,17 @@ from typing import Collection
 
 from . import naming
 from .gates import GATES, fill
-from .ir import Const, Eqn, GateList, Wire
+from .ir import Eqn, GateList, Wire
 
 LINE_LENGTH = 88  # black's default
 _ECHO_LINES = 20  # how much of the source the header quotes
 _ECHO_WIDTH = 76
+
+
+def identifiers(gates: GateList) -> dict[str, str]:
+    """The generated code's identifier for each wire (see naming.py)."""
+    wires = [*gates.inputs, *(eqn.out for eqn in gates.eqns)]
+    return naming.python_names(wires, gates.source_names)
 
 
 @dataclass(frozen=True)
@@ -35,8 +41,7 @@ class _Names:
 
     @classmethod
     def of(cls, gates: GateList) -> _Names:
-        wires = [*gates.inputs, *(eqn.out for eqn in gates.eqns)]
-        value = naming.python_names(wires, gates.source_names)
+        value = identifiers(gates)
         return cls(value, naming.gradient_names(value, gates.output))
 
     def operand(self, operand) -> str:

@@ -230,12 +230,11 @@ def parse(source: str, filename: str = "<string>") -> Program:
             source=source,
         ) from None
     except UnexpectedInput as error:
-        message = _describe_unexpected(error)
         line, column = error.line, error.column
         if getattr(error, "token", None) is not None and error.token.type == "$END":
             line, column = _end_position(source.rstrip("\n"))
         raise CompileError(
-            message,
+            _describe_unexpected(error),
             line=max(line, 1),
             column=max(column, 1),
             filename=filename,
