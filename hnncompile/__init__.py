@@ -33,7 +33,7 @@ __all__ = [
     "gradcheck",
 ]
 
-TARGETS = ("python",)
+TARGETS = tuple(codegen.TARGETS)
 
 
 def compile(
@@ -58,8 +58,12 @@ def compile(
     with _garbage_collection_paused():
         gates = lower.lower(parse.parse(source, filename))
         wrt_inputs = _check_wrt(gates.inputs, wrt)
-        module = codegen.generate(gates, wrt=wrt_inputs, comments=comments)
-        return CompiledFunction(gates, module, wrt_inputs, codegen.identifiers(gates))
+        module = codegen.generate(
+            gates, wrt=wrt_inputs, comments=comments, target=target
+        )
+        return CompiledFunction(
+            gates, module, wrt_inputs, codegen.identifiers(gates), target
+        )
 
 
 def compile_file(

@@ -14,7 +14,14 @@ import random
 import sys
 from typing import Sequence
 
-from . import CompiledFunction, CompileError, compile, compile_file, gradcheck
+from . import (
+    TARGETS,
+    CompiledFunction,
+    CompileError,
+    compile,
+    compile_file,
+    gradcheck,
+)
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -60,7 +67,12 @@ def _parser() -> argparse.ArgumentParser:
     compile_.add_argument(
         "-o", "--output", metavar="OUT.py", help="write here (default: stdout)"
     )
-    compile_.add_argument("--target", default="python", choices=["python"])
+    compile_.add_argument(
+        "--target",
+        default="python",
+        choices=TARGETS,
+        help="python: floats and math; numpy: arrays that broadcast together",
+    )
     compile_.add_argument(
         "--wrt", metavar="a,b", help="inputs to differentiate (default: all)"
     )

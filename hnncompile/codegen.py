@@ -8,20 +8,70 @@ every module unchanged.
 `forward` is one gate per line. `backward` recomputes the forward values its
 rules need, then walks the gates in reverse, one line per local gradient,
 `+=` where a wire fans out, and only for gradients that reach a `wrt` input.
+
+Two targets read the same gate catalogue: `python` (floats and `math`) and
+`numpy` (arrays that broadcast together; see `Target` for what differs).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import textwrap
 from dataclasses import dataclass
-from typing import Collection
+from typing import Collection, Sequence
 
 from . import naming
 from .gates import GATES, fill
 from .ir import Eqn, GateList, Wire
 
 LINE_LENGTH = 88  # black's default
+
+
+@dataclass(frozen=True)
+class Target:
+    """What differs between the modules the code generator writes."""
+
+    name: str
+    import_line: str  # the one module the generated code imports...
+    prefix: str  # ...and how its templates refer to it
+    zero: str  # a gradient that is zero, as a template on the input {x}
+    # `d += g` where a wire fans out. NumPy arrays can be shared between
+    # gradients (`da = dout; db = dout`), so there it is `d = d + g`.
+    in_place: bool
+    # Inputs may be arrays of different shapes that broadcast together, so an
+    # input's gradient is summed back to its own shape (`unbroadcast`).
+    broadcasts: bool
+
+
+TARGETS = {
+    "python": Target("python", "import math", "math.", "0.0", True, False),
+    "numpy": Target(
+        "numpy",
+        "import numpy as np",
+        "np.",
+        "0.0 * np.ones_like({x})",
+        in_place=False,
+        broadcasts=True,
+    ),
+}
+
+# The array target's one helper, written into a module that needs it.
+UNBROADCAST = '''
+def unbroadcast(grad, like):
+    """`grad` summed over the axes along which `like` was broadcast.
+
+    A weight used on every data point gets the sum of the gradients from
+    all of them, so each gradient has the shape of its own input.
+    """
+    shape = np.shape(like)
+    if np.shape(grad) == shape:
+        return grad
+    extra = np.ndim(grad) - len(shape)  # leading axes that `like` lacks
+    stretched = [extra + i for i, n in enumerate(shape) if n == 1]
+    grad = np.sum(grad, axis=(*range(extra), *stretched))
+    return np.reshape(grad, shape) if stretched else grad
+'''.strip("\n")
 _ECHO_LINES = 20  # how much of the source the header quotes
 _ECHO_WIDTH = 76
 
@@ -67,9 +117,18 @@ class BackwardPlan:
 
     steps: tuple[tuple[Eqn, tuple[int, ...]], ...]
     needed: frozenset[str]
+    read: frozenset[str]  # the values the rules themselves read (in `needed`)
+    # Array target: the (gate output, argument position) pairs whose gradient
+    # is summed back to the argument's shape; see `unbroadcast_points`.
+    summed: frozenset[tuple[str, int]] = frozenset()
+    # Array target: the output may be an array, and a scalar `dout` must be
+    # given its shape (so that sums over broadcast axes count every element).
+    spread_dout: bool = False
 
 
-def plan_backward(gates: GateList, wrt: Collection[str]) -> BackwardPlan:
+def plan_backward(
+    gates: GateList, wrt: Collection[str], target: str = "python"
+) -> BackwardPlan:
     wrt = frozenset(wrt)
     reaches_wrt = {name: name in wrt for name in gates.inputs}
     for eqn in gates.eqns:
@@ -83,6 +142,7 @@ def plan_backward(gates: GateList, wrt: Collection[str]) -> BackwardPlan:
         if eqn.out not in has_gradient:
             continue
         gate = GATES[eqn.gate]
+        _, rules = gate.code(target)
         targets = tuple(
             i
             for i, a in enumerate(eqn.args)
@@ -93,23 +153,105 @@ def plan_backward(gates: GateList, wrt: Collection[str]) -> BackwardPlan:
         steps.append((eqn, targets))
         for i in targets:
             has_gradient.add(eqn.args[i].name)
-            used = gate.placeholders(gate.grads[i])
+            used = gate.placeholders(rules[i])
             if "out" in used:
                 needed.add(eqn.out)
             for placeholder, arg in zip(gate.inputs, eqn.args):
                 if placeholder in used and isinstance(arg, Wire):
                     needed.add(arg.name)
+    spread_dout, summed = False, frozenset()
+    if steps and TARGETS[target].broadcasts:
+        sources = broadcast_sources(gates)
+        spread_dout = bool(sources[gates.output])
+        if spread_dout:
+            needed.add(gates.output)  # for its shape
+        summed = unbroadcast_points(gates, steps, sources)
+        needed.update(_summed_wires(gates, summed))
+    read = frozenset(needed)
     # A needed value needs the values its own gate reads.
     for eqn in reversed(gates.eqns):
         if eqn.out in needed:
             needed.update(a.name for a in eqn.args if isinstance(a, Wire))
-    return BackwardPlan(tuple(steps), frozenset(needed))
+    return BackwardPlan(
+        tuple(steps), frozenset(needed), read, summed=summed, spread_dout=spread_dout
+    )
+
+
+def broadcast_sources(gates: GateList) -> dict[str, frozenset[str]]:
+    """For each wire, the inputs whose shapes broadcast together into its
+    shape on the array target (none: it is one number).
+
+    Two wires with the same sources have the same shape. Where a gate's
+    input has fewer sources than its output, that input may have been
+    broadcast, and its gradient is summed back to its shape.
+    """
+    sources = {name: frozenset([name]) for name in gates.inputs}
+    nothing: frozenset[str] = frozenset()
+    for eqn in gates.eqns:
+        result = nothing
+        if not GATES[eqn.gate].reduces:
+            for arg in eqn.args:
+                if isinstance(arg, Wire) and not sources[arg.name] <= result:
+                    result = result | sources[arg.name]
+        sources[eqn.out] = result
+    return sources
+
+
+def unbroadcast_points(
+    gates: GateList,
+    steps: Sequence[tuple[Eqn, tuple[int, ...]]],
+    sources: dict[str, frozenset[str]],
+) -> frozenset[tuple[str, int]]:
+    """Where the array target sums a gradient back to its wire's shape, as
+    (gate output, argument position) pairs.
+
+    A gradient may carry the broadcast axes of the gates downstream of its
+    wire for a while: the rules multiply it by values that are constant
+    along those axes, so summing over them can wait. It waits as a hand
+    writer would, until one of three points: an input's gradient must have
+    the input's shape; a wire that fans out adds contributions that may be
+    broadcast differently; and a reduction (sum, mean) needs the gradient of
+    its one-number output as one number.
+    """
+    reduced = {eqn.out for eqn in gates.eqns if GATES[eqn.gate].reduces}
+    inputs = set(gates.inputs)
+    uses: dict[str, int] = {}
+    for eqn, targets in steps:
+        for i in targets:
+            uses[eqn.args[i].name] = uses.get(eqn.args[i].name, 0) + 1
+    # The inputs whose shapes each gradient's array has, as it is written.
+    carried = {gates.output: sources[gates.output]}
+    points = set()
+    for eqn, targets in steps:
+        for i in targets:
+            wire = eqn.args[i].name
+            if GATES[eqn.gate].reduces:  # its rule spreads one number over `wire`
+                carried[wire] = sources[wire]
+            elif carried[eqn.out] == sources[wire]:
+                carried[wire] = sources[wire]
+            elif wire in inputs or wire in reduced or uses[wire] > 1:
+                points.add((eqn.out, i))
+                carried[wire] = sources[wire]
+            else:
+                carried[wire] = carried[eqn.out]
+    return frozenset(points)
+
+
+def _summed_wires(gates: GateList, summed: Collection[tuple[str, int]]) -> set[str]:
+    """The wires whose values `unbroadcast` reads for their shapes."""
+    producers = {eqn.out: eqn for eqn in gates.eqns}
+    return {producers[out].args[i].name for out, i in summed}
 
 
 def generate(
-    gates: GateList, *, wrt: Collection[str] | None = None, comments: bool = True
+    gates: GateList,
+    *,
+    wrt: Collection[str] | None = None,
+    comments: bool = True,
+    target: str = "python",
 ) -> str:
-    """The standalone Python module for `gates`, as text."""
+    """The standalone module for `gates` in `target`'s language, as text."""
+    language = TARGETS[target]
     wrt = frozenset(gates.inputs if wrt is None else wrt)
     names = _Names.of(gates)
     params = [names.value[i] for i in gates.inputs]
@@ -117,17 +259,24 @@ def generate(
     grads = [names.grad[i] for i in gates.inputs if i in wrt]
     output = names.value[gates.output]
 
-    forward_lines = {eqn.out: _forward_line(eqn, names) for eqn in gates.eqns}
-    backward_lines = _backward_body(gates, wrt, names, forward_lines, comments)
+    forward_lines = {eqn.out: _forward_line(eqn, names, target) for eqn in gates.eqns}
+    backward_lines = _backward_body(
+        gates, wrt, names, forward_lines, comments, language
+    )
     lines = []
     if comments:
         lines += _header(
             gates, ", ".join(params), ", ".join(backward_params), output, grads
         )
-    if any("math." in line for line in [*forward_lines.values(), *backward_lines]):
-        lines += ["import math", "", ""]
+        if language.broadcasts:
+            lines += _wrap(_ARRAYS_NOTE, indent=0)
+    body = [*forward_lines.values(), *backward_lines]
+    if any(language.prefix in line for line in body):
+        lines += [language.import_line, "", ""]
     elif lines:
         lines += ["", ""]
+    if any("unbroadcast(" in line for line in backward_lines):
+        lines += [UNBROADCAST, "", ""]
     lines += _def("forward", params)
     lines += _body([*forward_lines.values(), f"return {output}"])
     lines += ["", ""]
@@ -135,6 +284,103 @@ def generate(
     lines += _body(backward_lines)
     lines += _return(grads)
     return "\n".join(lines) + "\n"
+
+
+def generate_value_and_grad(
+    gates: GateList, *, wrt: Collection[str] | None = None, target: str = "python"
+) -> str:
+    """A module with one function, `value_and_grad(*inputs, dout=1.0)`, that
+    returns `(value, gradients)` from one pass. It backs
+    CompiledFunction.value_and_grad, the fast path, and is not the module
+    learners read: its forward folds each temporary that is used once and
+    read by no gradient rule into the expression that uses it, and on
+    arrays it releases each one at its last use. Both let NumPy reuse the
+    memory of its temporaries, as it does for code written by hand.
+    """
+    language = TARGETS[target]
+    wrt = frozenset(gates.inputs if wrt is None else wrt)
+    names = _Names.of(gates)
+    plan = plan_backward(gates, wrt, target)
+    forward_lines = _fused_forward_lines(gates, names, plan, target)
+    body = _backward_body(
+        gates, wrt, names, forward_lines, False, language, recompute_all=True
+    )
+    grads = [names.grad[i] for i in gates.inputs if i in wrt]
+    output = names.value[gates.output]
+    if language.broadcasts:
+        body = _released_at_last_use(body, keep={output, *grads})
+    params = [names.value[i] for i in gates.inputs]
+    params.append(f"{naming.UPSTREAM_GRADIENT}=1.0")
+    lines = [language.import_line, "", ""]
+    if language.broadcasts:
+        lines += [UNBROADCAST, "", ""]
+    lines += _def("value_and_grad", params)
+    lines += [f"    {line}" for line in body]
+    lines.append(f"    return {output}, ({_tuple(grads)})")
+    return "\n".join(lines) + "\n"
+
+
+_FUSED_DEPTH = 8  # Python's parser allows ~200 nested brackets; stay well below
+
+
+def _fused_forward_lines(
+    gates: GateList, names: _Names, plan: BackwardPlan, target: str
+) -> dict[str, str]:
+    """Forward lines, each temporary used once (and read by no rule) folded
+    into its user: `f = 1 / (1 + np.exp(-((a * x) + (b * y))))`."""
+    uses: dict[str, int] = {}
+    for eqn in gates.eqns:
+        for arg in eqn.args:
+            if isinstance(arg, Wire):
+                uses[arg.name] = uses.get(arg.name, 0) + 1
+    foldable = {
+        eqn.out
+        for eqn in gates.eqns
+        if uses.get(eqn.out) == 1
+        and eqn.out not in plan.read
+        and eqn.out != gates.output
+    }
+    expressions: dict[str, tuple[str, int]] = {}  # folded wire -> (text, depth)
+    lines = {}
+    for eqn in gates.eqns:
+        values = names.placeholders(eqn)
+        depth = 0
+        for placeholder, arg in zip(GATES[eqn.gate].inputs, eqn.args):
+            if isinstance(arg, Wire) and arg.name in expressions:
+                text, inner = expressions.pop(arg.name)
+                values[placeholder] = f"({text})"
+                depth = max(depth, inner + 1)
+        forward, _ = GATES[eqn.gate].code(target)
+        text = fill(forward, values)
+        if eqn.out in foldable and depth < _FUSED_DEPTH:
+            expressions[eqn.out] = (text, depth)
+        else:
+            lines[eqn.out] = f"{values['out']} = {text}"
+    return lines
+
+
+def _released_at_last_use(body: list[str], keep: set[str]) -> list[str]:
+    """`del` each local array after the line that last reads it, so that its
+    memory is free for the next one."""
+    assigned = {line.split(" = ", 1)[0] for line in body if " = " in line}
+    last_use: dict[str, int] = {}
+    for i, line in enumerate(body):
+        for name in _IDENTIFIER.findall(line):
+            if name in assigned:
+                last_use[name] = i
+    released: dict[int, list[str]] = {}
+    for name, i in last_use.items():
+        if name not in keep:
+            released.setdefault(i, []).append(name)
+    lines = []
+    for i, line in enumerate(body):
+        lines.append(line)
+        if i in released:
+            lines.append(f"del {', '.join(sorted(released[i]))}")
+    return lines
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 # Black's style, written directly. Signatures and the returned tuple are
@@ -178,9 +424,10 @@ def _black_statement(line: str) -> list[str]:
     return formatted.splitlines()[1:]
 
 
-def _forward_line(eqn: Eqn, names: _Names) -> str:
+def _forward_line(eqn: Eqn, names: _Names, target: str = "python") -> str:
     values = names.placeholders(eqn)
-    return f"{values['out']} = {fill(GATES[eqn.gate].forward, values)}"
+    forward, _ = GATES[eqn.gate].code(target)
+    return f"{values['out']} = {fill(forward, values)}"
 
 
 def _backward_body(
@@ -189,28 +436,47 @@ def _backward_body(
     names: _Names,
     forward_lines: dict[str, str],
     comments: bool,
+    language: Target,
+    recompute_all: bool = False,
 ) -> list[str]:
     """Recompute what the rules need, then one line per local gradient."""
-    plan = plan_backward(gates, wrt)
+    plan = plan_backward(gates, wrt, language.name)
     lines = []
-    recompute = [eqn.out for eqn in gates.eqns if eqn.out in plan.needed]
+    if recompute_all:
+        recompute = list(forward_lines)
+    else:
+        recompute = [eqn.out for eqn in gates.eqns if eqn.out in plan.needed]
     if recompute and comments:
         lines.append("# forward pass")
     lines += [forward_lines[out] for out in recompute]
     if plan.steps and comments:
         lines.append("# backward pass, in reverse")
+    if plan.spread_dout:
+        dout, out = names.grad[gates.output], names.value[gates.output]
+        if comments:
+            lines.append(f"# one number for {dout} means the same for every element")
+        lines.append(f"{dout} = {dout} * np.ones_like({out})")
     assigned: set[str] = set()
     for eqn, targets in plan.steps:
         gate = GATES[eqn.gate]
+        _, rules = gate.code(language.name)
         values = names.placeholders(eqn)
         if comments:
             explanation = fill(gate.explain, values)
             lines += _comment(f"{forward_lines[eqn.out]}: {explanation}")
         for i in targets:
-            grad = names.grad[eqn.args[i].name]
-            op = "+=" if grad in assigned else "="
+            arg = eqn.args[i].name
+            grad = names.grad[arg]
+            contribution = fill(rules[i], values)
+            if (eqn.out, i) in plan.summed:
+                contribution = f"unbroadcast({contribution}, {names.value[arg]})"
+            if grad not in assigned:
+                lines.append(f"{grad} = {contribution}")
+            elif language.in_place:
+                lines.append(f"{grad} += {contribution}")
+            else:
+                lines.append(f"{grad} = {grad} + {contribution}")
             assigned.add(grad)
-            lines.append(f"{grad} {op} {fill(gate.grads[i], values)}")
     for name in gates.inputs:
         grad = names.grad[name]
         if name in wrt and grad not in assigned:
@@ -218,7 +484,7 @@ def _backward_body(
                 lines.append(
                     f"# {names.value[name]} does not reach the output: its gradient is 0"
                 )
-            lines.append(f"{grad} = 0.0")
+            lines.append(f"{grad} = {fill(language.zero, {'x': names.value[name]})}")
     return lines
 
 
@@ -243,6 +509,12 @@ def _tuple(items: list[str]) -> str:
     if len(items) == 1:
         return f"({items[0]},)"
     return ", ".join(items) if items else "()"
+
+
+_ARRAYS_NOTE = (
+    "The inputs may be NumPy arrays of shapes that broadcast together, or "
+    "numbers; each gradient has the shape of its own input."
+)
 
 
 def _header(gates, params, backward_params, output, grads) -> list[str]:

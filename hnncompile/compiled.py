@@ -14,6 +14,7 @@ import itertools
 import linecache
 from typing import Any, Callable
 
+from . import codegen
 from .ir import GateList
 
 _module_numbers = itertools.count(1)
@@ -43,6 +44,7 @@ class CompiledFunction:
         gates: the flat gate list the module was generated from.
         forward(*inputs) -> value.
         backward(*inputs, dout=1.0) -> tuple of gradients, one per `wrt` input.
+        target: "python" (floats) or "numpy" (arrays that broadcast together).
     """
 
     def __init__(
@@ -51,33 +53,56 @@ class CompiledFunction:
         source: str,
         wrt: tuple[str, ...],
         python_names: dict[str, str],
+        target: str = "python",
     ) -> None:
         self.gates = gates
         self.inputs: tuple[str, ...] = gates.inputs
         self.output: str = gates.output
         self.wrt: tuple[str, ...] = wrt
         self.source: str = source
+        self.target: str = target
+        self.value_and_grad_source: str | None = None  # made on first use
+        self._value_and_grad: Callable[..., Any] | None = None
         namespace = load_module(source, self.output)
         self.forward: Callable[..., Any] = namespace["forward"]
         self.backward: Callable[..., Any] = namespace["backward"]
-        renamed = {
+        self._renamed = {
             user: python_names[user]
             for user in gates.inputs
             if user != python_names[user]
         }
-        if renamed:
-            self.forward = _taking_user_names(self.forward, renamed)
-            self.backward = _taking_user_names(self.backward, renamed)
+        if self._renamed:
+            self.forward = _taking_user_names(self.forward, self._renamed)
+            self.backward = _taking_user_names(self.backward, self._renamed)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.forward(*args, **kwargs)
+
+    def value_and_grad(
+        self, *args: Any, dout: Any = 1.0, **kwargs: Any
+    ) -> tuple[Any, tuple[Any, ...]]:
+        """The value and the gradients (as `backward` gives them) in one pass.
+
+        Its code is backward's with every forward line kept, generated on
+        the first call; `value_and_grad_source` shows it.
+        """
+        if self._value_and_grad is None:
+            self.value_and_grad_source = codegen.generate_value_and_grad(
+                self.gates, wrt=self.wrt, target=self.target
+            )
+            namespace = load_module(self.value_and_grad_source, self.output)
+            self._value_and_grad = namespace["value_and_grad"]
+            if self._renamed:
+                self._value_and_grad = _taking_user_names(
+                    self._value_and_grad, self._renamed
+                )
+        return self._value_and_grad(*args, dout=dout, **kwargs)
 
     def grad(
         self, *args: Any, dout: Any = 1.0, **kwargs: Any
     ) -> tuple[Any, dict[str, Any]]:
         """The value and a dict of gradients, one per `wrt` input."""
-        value = self.forward(*args, **kwargs)
-        grads = self.backward(*args, dout=dout, **kwargs)
+        value, grads = self.value_and_grad(*args, dout=dout, **kwargs)
         return value, dict(zip(self.wrt, grads))
 
     def __repr__(self) -> str:

@@ -8,6 +8,10 @@ the code generator (the lines it writes), the explanatory comments, the
 gradient checker (where a gate has a kink) and the tests (every gate checked
 against a numerical gradient). Adding a gate is adding one entry here.
 
+Templates are Python (`math`) code; a gate whose NumPy form differs (the
+array target: ufuncs, masks instead of `if`, real reductions) gives that
+form beside it, in `numpy_forward` and `numpy_grads`.
+
 Placeholders in the templates (the explanations may use them all too):
   {x}, {y}     the gate's inputs (a wire's name or a number)
   {out}        the gate's own output, as in the tutorial's sigmoid: s*(1-s)
@@ -33,6 +37,15 @@ class Gate:
     variadic: bool = False  # f(a, b, c) means f(f(a, b), c)
     kink: str | None = None  # expression whose sign change flips the gate's branch
     params: tuple[str, ...] = ()  # constant parameters chosen when lowering
+    numpy_forward: str | None = None  # the array target's forward, if not `forward`
+    numpy_grads: tuple[str, ...] | None = None  # ... and its gradients
+    reduces: bool = False  # on arrays, the output is one number, not elementwise
+
+    def code(self, target: str) -> tuple[str, tuple[str, ...]]:
+        """The forward template and the gradient templates for `target`."""
+        if target == "numpy":
+            return self.numpy_forward or self.forward, self.numpy_grads or self.grads
+        return self.forward, self.grads
 
     def placeholders(self, template: str) -> frozenset[str]:
         """The placeholder names a template of this gate uses."""
@@ -131,6 +144,7 @@ _GATES = (
         forward="{x}**{y}",
         grads=("{y} * {x} ** ({y} - 1) * {dout}", "math.log({x}) * {out} * {dout}"),
         explain="pow gate: {y}*{x}**({y}-1) flows to {x}, log({x})*{x}**{y} to {y}",
+        numpy_grads=("{y} * {x} ** ({y} - 1) * {dout}", "np.log({x}) * {out} * {dout}"),
     ),
     Gate(
         name="exp",
@@ -139,6 +153,8 @@ _GATES = (
         forward="math.exp({x})",
         grads=("{out} * {dout}",),
         explain="exp is its own derivative: the local gradient is the output {out}",
+        numpy_forward="np.exp({x})",
+        numpy_grads=("{out} * {dout}",),
     ),
     Gate(
         name="log",
@@ -147,6 +163,8 @@ _GATES = (
         forward="math.log({x})",
         grads=("{dout} / {x}",),
         explain="d(log {x})/d{x} = 1/{x}",
+        numpy_forward="np.log({x})",
+        numpy_grads=("{dout} / {x}",),
     ),
     Gate(
         name="sqrt",
@@ -155,6 +173,8 @@ _GATES = (
         forward="math.sqrt({x})",
         grads=("0.5 / {out} * {dout}",),
         explain="d(sqrt {x})/d{x} = 0.5/sqrt({x}), and sqrt({x}) is the output {out}",
+        numpy_forward="np.sqrt({x})",
+        numpy_grads=("0.5 / {out} * {dout}",),
     ),
     Gate(
         name="sin",
@@ -163,6 +183,8 @@ _GATES = (
         forward="math.sin({x})",
         grads=("math.cos({x}) * {dout}",),
         explain="d(sin {x})/d{x} = cos({x})",
+        numpy_forward="np.sin({x})",
+        numpy_grads=("np.cos({x}) * {dout}",),
     ),
     Gate(
         name="cos",
@@ -171,6 +193,8 @@ _GATES = (
         forward="math.cos({x})",
         grads=("-math.sin({x}) * {dout}",),
         explain="d(cos {x})/d{x} = -sin({x})",
+        numpy_forward="np.cos({x})",
+        numpy_grads=("-np.sin({x}) * {dout}",),
     ),
     Gate(
         name="tanh",
@@ -179,6 +203,8 @@ _GATES = (
         forward="math.tanh({x})",
         grads=("(1 - {out}**2) * {dout}",),
         explain="d(tanh {x})/d{x} = 1 - tanh({x})**2, and tanh({x}) is the output {out}",
+        numpy_forward="np.tanh({x})",
+        numpy_grads=("(1 - {out}**2) * {dout}",),
     ),
     Gate(
         name="sigmoid",
@@ -187,6 +213,8 @@ _GATES = (
         forward="1 / (1 + math.exp(-{x}))",
         grads=("{out} * (1 - {out}) * {dout}",),
         explain="the sigmoid gate's local gradient is s*(1-s), s being its output {out}",
+        numpy_forward="1 / (1 + np.exp(-{x}))",
+        numpy_grads=("{out} * (1 - {out}) * {dout}",),
     ),
     Gate(
         name="relu",
@@ -196,6 +224,8 @@ _GATES = (
         grads=("{dout} if {x} > 0 else 0.0",),
         explain="relu passes {dout} on if {x} was positive, and stops it otherwise",
         kink="{x}",
+        numpy_forward="np.maximum(0.0, {x})",
+        numpy_grads=("({x} > 0) * {dout}",),
     ),
     Gate(
         name="abs",
@@ -205,6 +235,8 @@ _GATES = (
         grads=("{dout} if {x} > 0 else -{dout} if {x} < 0 else 0.0",),
         explain="abs multiplies the gradient by the sign of {x} (0 at 0)",
         kink="{x}",
+        numpy_forward="np.abs({x})",
+        numpy_grads=("np.sign({x}) * {dout}",),
     ),
     Gate(
         name="max",
@@ -215,6 +247,11 @@ _GATES = (
         grads=("{dout} if {x} >= {y} else 0.0", "{dout} if {y} > {x} else 0.0"),
         explain="max routes {dout} to the input that won (the first, at a tie)",
         kink="{x} - {y}",
+        numpy_forward="np.maximum({x}, {y})",
+        numpy_grads=(
+            "({x} >= {y}) * {dout}",
+            "({y} > {x}) * {dout}",
+        ),
     ),
     Gate(
         name="min",
@@ -225,6 +262,11 @@ _GATES = (
         grads=("{dout} if {x} <= {y} else 0.0", "{dout} if {y} < {x} else 0.0"),
         explain="min routes {dout} to the input that won (the first, at a tie)",
         kink="{x} - {y}",
+        numpy_forward="np.minimum({x}, {y})",
+        numpy_grads=(
+            "({x} <= {y}) * {dout}",
+            "({y} < {x}) * {dout}",
+        ),
     ),
     Gate(
         name="sum",
@@ -232,7 +274,10 @@ _GATES = (
         inputs=("x",),
         forward="{x}",
         grads=("{dout}",),
-        explain="the sum of one number is that number: {dout} passes through",
+        explain="the sum gate passes {dout} back to every element it added",
+        reduces=True,
+        numpy_forward="np.sum({x})",
+        numpy_grads=("{dout} * np.ones_like({x})",),
     ),
     Gate(
         name="mean",
@@ -240,7 +285,10 @@ _GATES = (
         inputs=("x",),
         forward="{x}",
         grads=("{dout}",),
-        explain="the mean of one number is that number: {dout} passes through",
+        explain="the mean gate passes {dout}/n back to each of its n elements",
+        reduces=True,
+        numpy_forward="np.mean({x})",
+        numpy_grads=("{dout} * np.ones_like({x}) / np.prod(np.shape({x}))",),
     ),
 )
 

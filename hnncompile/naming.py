@@ -6,7 +6,7 @@
 - a gradient is `d` + the wire's name (`da`, `dq`), and the gradient on the
   output arrives as the parameter `dout`;
 - a name Python cannot use (a keyword such as `lambda`) or one the generated
-  code needs itself (`math`, `max`, `dout`, ...) gets a `_` suffix.
+  code needs itself (`math`, `np`, `max`, `dout`, ...) gets a `_` suffix.
 Every name handed out is unique.
 """
 
@@ -22,7 +22,10 @@ UPSTREAM_GRADIENT = "dout"  # backward's parameter: the gradient on the output
 
 # Names the generated code uses for itself, so a wire may not take them.
 GENERATED_CODE_NAMES = frozenset(
-    {"math", "forward", "backward", UPSTREAM_GRADIENT, "max", "min", "abs"}
+    {
+        *("math", "np", "max", "min", "abs"),  # modules and builtins
+        *("forward", "backward", UPSTREAM_GRADIENT, "unbroadcast"),  # our own
+    }
 )
 RESERVED = frozenset(keyword.kwlist) | GENERATED_CODE_NAMES
 

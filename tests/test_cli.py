@@ -122,3 +122,36 @@ def test_the_installed_command():
         [command, "compile", "-e", "a * b"], capture_output=True, text=True
     )
     assert result.returncode == 0 and "def forward(a, b):" in result.stdout
+
+
+def test_compile_for_the_array_target(tmp_path):
+    out = tmp_path / "svm_cost_numpy.py"
+    result = hnn(
+        "compile",
+        EXAMPLES / "svm_cost.hnn",
+        "--target",
+        "numpy",
+        "--wrt",
+        "w0,w1,w2",
+        "-o",
+        out,
+    )
+    assert result.returncode == 0, result.stderr
+    assert out.read_text() == (EXAMPLES / "svm_cost_numpy.py").read_text()
+    script = (
+        "import numpy as np, svm_cost_numpy as m\n"
+        "x0, x1, y = np.array([1.2, -0.3, 3]), np.array([0.7, 0.5, 2.5]), "
+        "np.array([1, -1, 1])\n"
+        "print(m.forward(y, 0.1, x0, 0.2, x1, 0.3, 0.1))\n"
+        "print(*m.backward(y, 0.1, x0, 0.2, x1, 0.3, 0.1))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    value, grads = run.stdout.splitlines()
+    assert float(value) == pytest.approx(1.815)
+    assert [float(g) for g in grads.split()] == pytest.approx([-1.48, -0.16, 0.0])

@@ -30,6 +30,8 @@ GOLDEN_CASES = {
     "long_names": (TESTS / "programs" / "long_names.hnn", {}),
     "neuron_wrt_a_b_c": (EXAMPLES / "neuron.hnn", {"wrt": ["a", "b", "c"]}),
     "ninja_no_comments": (EXAMPLES / "ninja.hnn", {"comments": False}),
+    "every_gate_numpy": (TESTS / "programs" / "every_gate.hnn", {"target": "numpy"}),
+    "neuron_numpy": (EXAMPLES / "neuron.hnn", {"target": "numpy"}),
 }
 
 

@@ -37,6 +37,22 @@ def test_committed_module_is_up_to_date(program):
     compare_with_golden(f.source, program.with_suffix(".py"))
 
 
+# Examples that are costs over a data set also have their array-target
+# module committed, as `hnncompile compile FILE --target numpy --wrt ...`
+# writes it, differentiated on the parameters only.
+ARRAY_EXAMPLES = {
+    "svm_cost": ["w0", "w1", "w2"],
+    "two_layer_cost": "a1 b1 c1 a2 b2 c2 a3 b3 c3 a4 b4 c4 d4".split(),
+}
+
+
+@pytest.mark.parametrize("name", ARRAY_EXAMPLES)
+def test_committed_array_module_is_up_to_date(name):
+    program = EXAMPLES[0].parent / f"{name}.hnn"
+    f = hnncompile.compile_file(program, target="numpy", wrt=ARRAY_EXAMPLES[name])
+    compare_with_golden(f.source, program.with_name(f"{name}_numpy.py"))
+
+
 @pytest.mark.parametrize("program", EXAMPLES, ids=lambda p: p.stem)
 def test_example_gradients_are_right(program):
     f = hnncompile.compile_file(program)

@@ -12,6 +12,7 @@ import ast
 import dataclasses
 import math
 
+import numpy as np
 import pytest
 from helpers import numerical_gradient
 
@@ -146,6 +147,32 @@ def test_gate_value_and_gradient(gate, program, point, value, grads):
     assert f.backward(*point, dout=-2.5) == pytest.approx([-2.5 * a for a in analytic])
 
 
+@pytest.mark.parametrize("gate, program, point, value, grads", CASES)
+def test_numpy_gate_acts_elementwise_on_arrays(gate, program, point, value, grads):
+    """The array target's form of the gate, on arrays of the table's points
+    (each input a column, with a second row shifted a little): the value and
+    the gradients of every element, and dout chained in elementwise."""
+    f = hnncompile.compile(program, target="numpy")
+    rows = [point, tuple(v * 1.1 for v in point)]
+    columns = [np.array(column) for column in zip(*rows)]
+    dout = np.array([0.5, -2.0])
+    if gate in ("sum", "mean"):  # the reductions: one number from the array
+        n = len(rows)
+        assert f(*columns) == pytest.approx(
+            sum(r[0] for r in rows) / (n if gate == "mean" else 1)
+        )
+        (grad,) = f.backward(*columns, dout=3.0)
+        assert grad == pytest.approx([3.0 / (n if gate == "mean" else 1)] * n)
+        return
+    assert f(*columns) == pytest.approx([value(*row) for row in rows], rel=1e-12)
+    analytic = f.backward(*columns, dout=dout)
+    for i, g in enumerate(grads):
+        expected = [d * g(*row) for d, row in zip(dout, rows)]
+        assert analytic[i] == pytest.approx(expected, rel=1e-12)
+        assert np.shape(analytic[i]) == (2,)
+
+
+@pytest.mark.parametrize("target", hnncompile.TARGETS)
 @pytest.mark.parametrize(
     "program, point, expected",
     [
@@ -159,16 +186,24 @@ def test_gate_value_and_gradient(gate, program, point, value, grads):
         ("max(0, x)", (0.0,), (0.0,)),
     ],
 )
-def test_kinks_follow_the_tie_rule(program, point, expected):
-    assert hnncompile.compile(program).backward(*point) == expected
+def test_kinks_follow_the_tie_rule(program, point, expected, target):
+    assert hnncompile.compile(program, target=target).backward(*point) == expected
 
 
-@pytest.mark.parametrize("gate", GATES.values(), ids=lambda g: g.name)
-def test_templates_use_only_what_the_gate_provides(gate):
+TEMPLATES = [
+    pytest.param(gate, target, id=f"{gate.name}-{target}")
+    for gate in GATES.values()
+    for target in hnncompile.TARGETS
+]
+
+
+@pytest.mark.parametrize("gate, target", TEMPLATES)
+def test_templates_use_only_what_the_gate_provides(gate, target):
     own = set(gate.inputs) | set(gate.params)
-    assert len(gate.grads) == len(gate.inputs)
-    assert gate.placeholders(gate.forward) <= own
-    for rule in gate.grads:
+    forward, rules = gate.code(target)
+    assert len(rules) == len(gate.inputs)
+    assert gate.placeholders(forward) <= own
+    for rule in rules:
         used = gate.placeholders(rule)
         assert used <= own | {"out", "dout"}
         assert (
@@ -179,11 +214,27 @@ def test_templates_use_only_what_the_gate_provides(gate):
         assert gate.placeholders(gate.kink) <= set(gate.inputs)
 
 
-@pytest.mark.parametrize("gate", GATES.values(), ids=lambda g: g.name)
-def test_templates_are_python_expressions(gate):
+@pytest.mark.parametrize("gate, target", TEMPLATES)
+def test_templates_are_python_expressions(gate, target):
     names = {p: f"w_{p}" for p in [*gate.inputs, *gate.params, "out", "dout"]}
-    for template in [gate.forward, *gate.grads] + ([gate.kink] if gate.kink else []):
+    forward, rules = gate.code(target)
+    for template in [forward, *rules] + ([gate.kink] if gate.kink else []):
         ast.parse(fill(template, names), mode="eval")
+
+
+def test_numpy_templates_call_only_numpy():
+    """The array target's code may use NumPy and arithmetic, nothing from math
+    and no Python builtin that would not act elementwise."""
+    for gate in GATES.values():
+        for template in gate.code("numpy")[0:1] + gate.code("numpy")[1]:
+            tree = ast.parse(fill(template, {"x": "x", "y": "y"} | _OTHERS), "", "eval")
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Call):
+                    assert ast.unparse(node.func).startswith("np."), (gate, template)
+            assert " if " not in template, (gate.name, "use a mask, not if/else")
+
+
+_OTHERS = {"out": "out", "dout": "dout", "p": "3", "p_minus_1": "2"}
 
 
 def test_negative_constant_base_is_bracketed():
@@ -225,19 +276,22 @@ RULES = sorted(
 )
 
 
+@pytest.mark.parametrize("target", hnncompile.TARGETS)
 @pytest.mark.parametrize("gate, i", RULES, ids=lambda v: str(v))
-def test_gradcheck_catches_every_rule_made_wrong(monkeypatch, gate, i):
+def test_gradcheck_catches_every_rule_made_wrong(monkeypatch, gate, i, target):
     """Scale one local-gradient rule by 1.5: the check must notice, at some
-    point of the table, for every rule of every gate."""
+    point of the table, for every rule of every gate, on every target."""
     entry = GATES[gate]
-    grads = list(entry.grads)
+    grads = list(entry.code(target)[1])
     grads[i] = f"1.5 * ({grads[i]})"
-    monkeypatch.setitem(GATES, gate, dataclasses.replace(entry, grads=tuple(grads)))
+    field = "numpy_grads" if target == "numpy" else "grads"
+    wrong = dataclasses.replace(entry, **{field: tuple(grads)})
+    monkeypatch.setitem(GATES, gate, wrong)
     failures = 0
     for row_gate, program, points, _, _ in ROWS:
         if row_gate != gate:
             continue
         for point in points:
-            f = hnncompile.compile(program)
+            f = hnncompile.compile(program, target=target)
             failures += not hnncompile.gradcheck(f, *point).passed
     assert failures > 0
