@@ -15,4 +15,11 @@ value, grads = f.grad(a=1.0, b=2.0, c=-3.0, x=-1.0, y=3.0)
 assert math.isclose(value, 0.8807970779778823), value
 assert math.isclose(grads["a"], -0.10499358540350662), grads
 assert hnncompile.gradcheck(f, 1.0, -1.0, 2.0, 3.0, -3.0).passed
+
+# The array target: numpy came with the wheel's dependencies.
+import numpy as np  # noqa: E402
+
+cost = hnncompile.compile("sum(max(0, 1 - y * (w * x)))", target="numpy", wrt=["w"])
+(dw,) = cost.backward(np.array([1.0, -1.0]), 0.5, np.array([1.0, 2.0]))
+assert math.isclose(dw, -1.0 * 1.0 + 1.0 * 2.0), dw  # -y * x, summed
 print("hnncompile from", Path(hnncompile.__file__).parent, "works")
