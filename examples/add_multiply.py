@@ -20,7 +20,7 @@ def backward(x, y, z, dout=1.0):
     # forward pass
     q = x + y
     # backward pass, in reverse
-    # f = q * z: the mul gate swaps its inputs; each gets the other times dout
+    # f = q * z: the mul gate swaps its inputs: each gets the other times dout
     dq = z * dout
     dz = q * dout
     # q = x + y: the add gate passes dq through to both inputs

@@ -24,13 +24,13 @@ def backward(a, b, c, d, dout=1.0):
     # backward pass, in reverse
     # x = t3**2: pow gate: d(t3**2)/dt3 = 2*t3
     dt3 = 2 * t3 * dout
-    # t3 = t2 * d: the mul gate swaps its inputs; each gets the other times dt3
+    # t3 = t2 * d: the mul gate swaps its inputs: each gets the other times dt3
     dt2 = d * dt3
     dd = t2 * dt3
     # t2 = t1 + c: the add gate passes dt2 through to both inputs
     dt1 = dt2
     dc = dt2
-    # t1 = a * b: the mul gate swaps its inputs; each gets the other times dt1
+    # t1 = a * b: the mul gate swaps its inputs: each gets the other times dt1
     da = b * dt1
     db = a * dt1
     return da, db, dc, dd

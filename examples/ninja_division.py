@@ -22,12 +22,10 @@ def backward(a, b, c, d, dout=1.0):
     t2 = c + d
     t3 = 1.0 / t2
     # backward pass, in reverse
-    # x = t1 * t3: the mul gate swaps its inputs; each gets the other times dout
+    # x = t1 * t3: the mul gate swaps its inputs: each gets the other times dout
     dt1 = t3 * dout
     dt3 = t1 * dout
-    # t3 = 1.0 / t2:
-    # local gradients of a division: 1/t2 on the numerator, -1.0/(t2*t2) on the
-    # denominator
+    # t3 = 1.0 / t2: division: the local gradient is 1/t2 on 1.0 and -1.0/(t2*t2) on t2
     dt2 = -1.0 / (t2 * t2) * dt3
     # t2 = c + d: the add gate passes dt2 through to both inputs
     dc = dt2

@@ -19,7 +19,7 @@ def backward(a, b, c, dout=1.0):
     # x = t1 + c: the add gate passes dout through to both inputs
     dt1 = dout
     dc = dout
-    # t1 = a * b: the mul gate swaps its inputs; each gets the other times dt1
+    # t1 = a * b: the mul gate swaps its inputs: each gets the other times dt1
     da = b * dt1
     db = a * dt1
     return da, db, dc

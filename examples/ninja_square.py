@@ -16,7 +16,8 @@ def forward(a):
 
 def backward(a, dout=1.0):
     # backward pass, in reverse
-    # x = a * a: the mul gate swaps its inputs; each gets the other times dout
+    # x = a * a: the mul gate swaps its inputs: each gets the other times dout
     da = a * dout
+    # a is used more than once: the gradients from its branches add up
     da += a * dout
     return (da,)

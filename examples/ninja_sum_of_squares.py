@@ -22,16 +22,19 @@ def backward(a, b, c, dout=1.0):
     # x = t3 + t4: the add gate passes dout through to both inputs
     dt3 = dout
     dt4 = dout
-    # t4 = c * c: the mul gate swaps its inputs; each gets the other times dt4
+    # t4 = c * c: the mul gate swaps its inputs: each gets the other times dt4
     dc = c * dt4
+    # c is used more than once: the gradients from its branches add up
     dc += c * dt4
     # t3 = t1 + t2: the add gate passes dt3 through to both inputs
     dt1 = dt3
     dt2 = dt3
-    # t2 = b * b: the mul gate swaps its inputs; each gets the other times dt2
+    # t2 = b * b: the mul gate swaps its inputs: each gets the other times dt2
     db = b * dt2
+    # b is used more than once: the gradients from its branches add up
     db += b * dt2
-    # t1 = a * a: the mul gate swaps its inputs; each gets the other times dt1
+    # t1 = a * a: the mul gate swaps its inputs: each gets the other times dt1
     da = a * dt1
+    # a is used more than once: the gradients from its branches add up
     da += a * dt1
     return da, db, dc

@@ -16,7 +16,7 @@ def forward(x, y):
 
 def backward(x, y, dout=1.0):
     # backward pass, in reverse
-    # f = x * y: the mul gate swaps its inputs; each gets the other times dout
+    # f = x * y: the mul gate swaps its inputs: each gets the other times dout
     dx = y * dout
     dy = x * dout
     return dx, dy

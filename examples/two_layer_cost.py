@@ -117,7 +117,7 @@ def backward(
     dt38 = dout
     dt39 = dout
     # t39 = alpha * regularization:
-    # the mul gate swaps its inputs; each gets the other times dt39
+    # the mul gate swaps its inputs: each gets the other times dt39
     dalpha = regularization * dt39
     dregularization = alpha * dt39
     # t38 = t37: the sum gate passes dt38 back to every element it added
@@ -126,7 +126,7 @@ def backward(
     dt36 = dt37 if t36 > 0 else 0.0
     # t36 = t35 + 1: the add gate passes dt36 through to both inputs
     dt35 = dt36
-    # t35 = t34 * score: the mul gate swaps its inputs; each gets the other times dt35
+    # t35 = t34 * score: the mul gate swaps its inputs: each gets the other times dt35
     dt34 = score * dt35
     dscore = t34 * dt35
     # t34 = -label: negation flips the sign of dt34
@@ -135,53 +135,62 @@ def backward(
     # the add gate passes dregularization through to both inputs
     dt32 = dregularization
     dt33 = dregularization
-    # t33 = c4 * c4: the mul gate swaps its inputs; each gets the other times dt33
+    # t33 = c4 * c4: the mul gate swaps its inputs: each gets the other times dt33
     dc4 = c4 * dt33
+    # c4 is used more than once: the gradients from its branches add up
     dc4 += c4 * dt33
     # t32 = t30 + t31: the add gate passes dt32 through to both inputs
     dt30 = dt32
     dt31 = dt32
-    # t31 = b4 * b4: the mul gate swaps its inputs; each gets the other times dt31
+    # t31 = b4 * b4: the mul gate swaps its inputs: each gets the other times dt31
     db4 = b4 * dt31
+    # b4 is used more than once: the gradients from its branches add up
     db4 += b4 * dt31
     # t30 = t28 + t29: the add gate passes dt30 through to both inputs
     dt28 = dt30
     dt29 = dt30
-    # t29 = a4 * a4: the mul gate swaps its inputs; each gets the other times dt29
+    # t29 = a4 * a4: the mul gate swaps its inputs: each gets the other times dt29
     da4 = a4 * dt29
+    # a4 is used more than once: the gradients from its branches add up
     da4 += a4 * dt29
     # t28 = t26 + t27: the add gate passes dt28 through to both inputs
     dt26 = dt28
     dt27 = dt28
-    # t27 = b3 * b3: the mul gate swaps its inputs; each gets the other times dt27
+    # t27 = b3 * b3: the mul gate swaps its inputs: each gets the other times dt27
     db3 = b3 * dt27
+    # b3 is used more than once: the gradients from its branches add up
     db3 += b3 * dt27
     # t26 = t24 + t25: the add gate passes dt26 through to both inputs
     dt24 = dt26
     dt25 = dt26
-    # t25 = b2 * b2: the mul gate swaps its inputs; each gets the other times dt25
+    # t25 = b2 * b2: the mul gate swaps its inputs: each gets the other times dt25
     db2 = b2 * dt25
+    # b2 is used more than once: the gradients from its branches add up
     db2 += b2 * dt25
     # t24 = t22 + t23: the add gate passes dt24 through to both inputs
     dt22 = dt24
     dt23 = dt24
-    # t23 = b1 * b1: the mul gate swaps its inputs; each gets the other times dt23
+    # t23 = b1 * b1: the mul gate swaps its inputs: each gets the other times dt23
     db1 = b1 * dt23
+    # b1 is used more than once: the gradients from its branches add up
     db1 += b1 * dt23
     # t22 = t20 + t21: the add gate passes dt22 through to both inputs
     dt20 = dt22
     dt21 = dt22
-    # t21 = a3 * a3: the mul gate swaps its inputs; each gets the other times dt21
+    # t21 = a3 * a3: the mul gate swaps its inputs: each gets the other times dt21
     da3 = a3 * dt21
+    # a3 is used more than once: the gradients from its branches add up
     da3 += a3 * dt21
     # t20 = t18 + t19: the add gate passes dt20 through to both inputs
     dt18 = dt20
     dt19 = dt20
-    # t19 = a2 * a2: the mul gate swaps its inputs; each gets the other times dt19
+    # t19 = a2 * a2: the mul gate swaps its inputs: each gets the other times dt19
     da2 = a2 * dt19
+    # a2 is used more than once: the gradients from its branches add up
     da2 += a2 * dt19
-    # t18 = a1 * a1: the mul gate swaps its inputs; each gets the other times dt18
+    # t18 = a1 * a1: the mul gate swaps its inputs: each gets the other times dt18
     da1 = a1 * dt18
+    # a1 is used more than once: the gradients from its branches add up
     da1 += a1 * dt18
     # score = t17 + d4: the add gate passes dscore through to both inputs
     dt17 = dscore
@@ -189,16 +198,16 @@ def backward(
     # t17 = t15 + t16: the add gate passes dt17 through to both inputs
     dt15 = dt17
     dt16 = dt17
-    # t16 = c4 * n3: the mul gate swaps its inputs; each gets the other times dt16
+    # t16 = c4 * n3: the mul gate swaps its inputs: each gets the other times dt16
     dc4 += n3 * dt16
     dn3 = c4 * dt16
     # t15 = t13 + t14: the add gate passes dt15 through to both inputs
     dt13 = dt15
     dt14 = dt15
-    # t14 = b4 * n2: the mul gate swaps its inputs; each gets the other times dt14
+    # t14 = b4 * n2: the mul gate swaps its inputs: each gets the other times dt14
     db4 += n2 * dt14
     dn2 = b4 * dt14
-    # t13 = a4 * n1: the mul gate swaps its inputs; each gets the other times dt13
+    # t13 = a4 * n1: the mul gate swaps its inputs: each gets the other times dt13
     da4 += n1 * dt13
     dn1 = a4 * dt13
     # n3 = max(0, t12): max routes dn3 to the input that won (the first, at a tie)
@@ -209,10 +218,10 @@ def backward(
     # t11 = t9 + t10: the add gate passes dt11 through to both inputs
     dt9 = dt11
     dt10 = dt11
-    # t10 = b3 * y: the mul gate swaps its inputs; each gets the other times dt10
+    # t10 = b3 * y: the mul gate swaps its inputs: each gets the other times dt10
     db3 += y * dt10
     dy = b3 * dt10
-    # t9 = a3 * x: the mul gate swaps its inputs; each gets the other times dt9
+    # t9 = a3 * x: the mul gate swaps its inputs: each gets the other times dt9
     da3 += x * dt9
     dx = a3 * dt9
     # n2 = max(0, t8): max routes dn2 to the input that won (the first, at a tie)
@@ -223,11 +232,13 @@ def backward(
     # t7 = t5 + t6: the add gate passes dt7 through to both inputs
     dt5 = dt7
     dt6 = dt7
-    # t6 = b2 * y: the mul gate swaps its inputs; each gets the other times dt6
+    # t6 = b2 * y: the mul gate swaps its inputs: each gets the other times dt6
     db2 += y * dt6
+    # y is used more than once: the gradients from its branches add up
     dy += b2 * dt6
-    # t5 = a2 * x: the mul gate swaps its inputs; each gets the other times dt5
+    # t5 = a2 * x: the mul gate swaps its inputs: each gets the other times dt5
     da2 += x * dt5
+    # x is used more than once: the gradients from its branches add up
     dx += a2 * dt5
     # n1 = max(0, t4): max routes dn1 to the input that won (the first, at a tie)
     dt4 = dn1 if t4 > 0 else 0.0
@@ -237,10 +248,10 @@ def backward(
     # t3 = t1 + t2: the add gate passes dt3 through to both inputs
     dt1 = dt3
     dt2 = dt3
-    # t2 = b1 * y: the mul gate swaps its inputs; each gets the other times dt2
+    # t2 = b1 * y: the mul gate swaps its inputs: each gets the other times dt2
     db1 += y * dt2
     dy += b1 * dt2
-    # t1 = a1 * x: the mul gate swaps its inputs; each gets the other times dt1
+    # t1 = a1 * x: the mul gate swaps its inputs: each gets the other times dt1
     da1 += x * dt1
     dx += a1 * dt1
     return (

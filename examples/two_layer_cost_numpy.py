@@ -141,7 +141,7 @@ def backward(
     dt38 = unbroadcast(dout, t38)
     dt39 = dout
     # t39 = alpha * regularization:
-    # the mul gate swaps its inputs; each gets the other times dt39
+    # the mul gate swaps its inputs: each gets the other times dt39
     dregularization = alpha * dt39
     # t38 = np.sum(t37): the sum gate passes dt38 back to every element it added
     dt37 = dt38 * np.ones_like(t37)
@@ -150,59 +150,68 @@ def backward(
     dt36 = (t36 > 0) * dt37
     # t36 = t35 + 1: the add gate passes dt36 through to both inputs
     dt35 = dt36
-    # t35 = t34 * score: the mul gate swaps its inputs; each gets the other times dt35
+    # t35 = t34 * score: the mul gate swaps its inputs: each gets the other times dt35
     dscore = t34 * dt35
     # regularization = t32 + t33:
     # the add gate passes dregularization through to both inputs
     dt32 = dregularization
     dt33 = dregularization
-    # t33 = c4 * c4: the mul gate swaps its inputs; each gets the other times dt33
+    # t33 = c4 * c4: the mul gate swaps its inputs: each gets the other times dt33
     dc4 = unbroadcast(c4 * dt33, c4)
+    # c4 is used more than once: the gradients from its branches add up
     dc4 = dc4 + unbroadcast(c4 * dt33, c4)
     # t32 = t30 + t31: the add gate passes dt32 through to both inputs
     dt30 = dt32
     dt31 = dt32
-    # t31 = b4 * b4: the mul gate swaps its inputs; each gets the other times dt31
+    # t31 = b4 * b4: the mul gate swaps its inputs: each gets the other times dt31
     db4 = unbroadcast(b4 * dt31, b4)
+    # b4 is used more than once: the gradients from its branches add up
     db4 = db4 + unbroadcast(b4 * dt31, b4)
     # t30 = t28 + t29: the add gate passes dt30 through to both inputs
     dt28 = dt30
     dt29 = dt30
-    # t29 = a4 * a4: the mul gate swaps its inputs; each gets the other times dt29
+    # t29 = a4 * a4: the mul gate swaps its inputs: each gets the other times dt29
     da4 = unbroadcast(a4 * dt29, a4)
+    # a4 is used more than once: the gradients from its branches add up
     da4 = da4 + unbroadcast(a4 * dt29, a4)
     # t28 = t26 + t27: the add gate passes dt28 through to both inputs
     dt26 = dt28
     dt27 = dt28
-    # t27 = b3 * b3: the mul gate swaps its inputs; each gets the other times dt27
+    # t27 = b3 * b3: the mul gate swaps its inputs: each gets the other times dt27
     db3 = unbroadcast(b3 * dt27, b3)
+    # b3 is used more than once: the gradients from its branches add up
     db3 = db3 + unbroadcast(b3 * dt27, b3)
     # t26 = t24 + t25: the add gate passes dt26 through to both inputs
     dt24 = dt26
     dt25 = dt26
-    # t25 = b2 * b2: the mul gate swaps its inputs; each gets the other times dt25
+    # t25 = b2 * b2: the mul gate swaps its inputs: each gets the other times dt25
     db2 = unbroadcast(b2 * dt25, b2)
+    # b2 is used more than once: the gradients from its branches add up
     db2 = db2 + unbroadcast(b2 * dt25, b2)
     # t24 = t22 + t23: the add gate passes dt24 through to both inputs
     dt22 = dt24
     dt23 = dt24
-    # t23 = b1 * b1: the mul gate swaps its inputs; each gets the other times dt23
+    # t23 = b1 * b1: the mul gate swaps its inputs: each gets the other times dt23
     db1 = unbroadcast(b1 * dt23, b1)
+    # b1 is used more than once: the gradients from its branches add up
     db1 = db1 + unbroadcast(b1 * dt23, b1)
     # t22 = t20 + t21: the add gate passes dt22 through to both inputs
     dt20 = dt22
     dt21 = dt22
-    # t21 = a3 * a3: the mul gate swaps its inputs; each gets the other times dt21
+    # t21 = a3 * a3: the mul gate swaps its inputs: each gets the other times dt21
     da3 = unbroadcast(a3 * dt21, a3)
+    # a3 is used more than once: the gradients from its branches add up
     da3 = da3 + unbroadcast(a3 * dt21, a3)
     # t20 = t18 + t19: the add gate passes dt20 through to both inputs
     dt18 = dt20
     dt19 = dt20
-    # t19 = a2 * a2: the mul gate swaps its inputs; each gets the other times dt19
+    # t19 = a2 * a2: the mul gate swaps its inputs: each gets the other times dt19
     da2 = unbroadcast(a2 * dt19, a2)
+    # a2 is used more than once: the gradients from its branches add up
     da2 = da2 + unbroadcast(a2 * dt19, a2)
-    # t18 = a1 * a1: the mul gate swaps its inputs; each gets the other times dt18
+    # t18 = a1 * a1: the mul gate swaps its inputs: each gets the other times dt18
     da1 = unbroadcast(a1 * dt18, a1)
+    # a1 is used more than once: the gradients from its branches add up
     da1 = da1 + unbroadcast(a1 * dt18, a1)
     # score = t17 + d4: the add gate passes dscore through to both inputs
     dt17 = dscore
@@ -210,16 +219,16 @@ def backward(
     # t17 = t15 + t16: the add gate passes dt17 through to both inputs
     dt15 = dt17
     dt16 = dt17
-    # t16 = c4 * n3: the mul gate swaps its inputs; each gets the other times dt16
+    # t16 = c4 * n3: the mul gate swaps its inputs: each gets the other times dt16
     dc4 = dc4 + unbroadcast(n3 * dt16, c4)
     dn3 = c4 * dt16
     # t15 = t13 + t14: the add gate passes dt15 through to both inputs
     dt13 = dt15
     dt14 = dt15
-    # t14 = b4 * n2: the mul gate swaps its inputs; each gets the other times dt14
+    # t14 = b4 * n2: the mul gate swaps its inputs: each gets the other times dt14
     db4 = db4 + unbroadcast(n2 * dt14, b4)
     dn2 = b4 * dt14
-    # t13 = a4 * n1: the mul gate swaps its inputs; each gets the other times dt13
+    # t13 = a4 * n1: the mul gate swaps its inputs: each gets the other times dt13
     da4 = da4 + unbroadcast(n1 * dt13, a4)
     dn1 = a4 * dt13
     # n3 = np.maximum(0, t12):
@@ -231,9 +240,9 @@ def backward(
     # t11 = t9 + t10: the add gate passes dt11 through to both inputs
     dt9 = dt11
     dt10 = dt11
-    # t10 = b3 * y: the mul gate swaps its inputs; each gets the other times dt10
+    # t10 = b3 * y: the mul gate swaps its inputs: each gets the other times dt10
     db3 = db3 + unbroadcast(y * dt10, b3)
-    # t9 = a3 * x: the mul gate swaps its inputs; each gets the other times dt9
+    # t9 = a3 * x: the mul gate swaps its inputs: each gets the other times dt9
     da3 = da3 + unbroadcast(x * dt9, a3)
     # n2 = np.maximum(0, t8): max routes dn2 to the input that won (the first, at a tie)
     dt8 = (t8 > 0) * dn2
@@ -243,9 +252,9 @@ def backward(
     # t7 = t5 + t6: the add gate passes dt7 through to both inputs
     dt5 = dt7
     dt6 = dt7
-    # t6 = b2 * y: the mul gate swaps its inputs; each gets the other times dt6
+    # t6 = b2 * y: the mul gate swaps its inputs: each gets the other times dt6
     db2 = db2 + unbroadcast(y * dt6, b2)
-    # t5 = a2 * x: the mul gate swaps its inputs; each gets the other times dt5
+    # t5 = a2 * x: the mul gate swaps its inputs: each gets the other times dt5
     da2 = da2 + unbroadcast(x * dt5, a2)
     # n1 = np.maximum(0, t4): max routes dn1 to the input that won (the first, at a tie)
     dt4 = (t4 > 0) * dn1
@@ -255,8 +264,8 @@ def backward(
     # t3 = t1 + t2: the add gate passes dt3 through to both inputs
     dt1 = dt3
     dt2 = dt3
-    # t2 = b1 * y: the mul gate swaps its inputs; each gets the other times dt2
+    # t2 = b1 * y: the mul gate swaps its inputs: each gets the other times dt2
     db1 = db1 + unbroadcast(y * dt2, b1)
-    # t1 = a1 * x: the mul gate swaps its inputs; each gets the other times dt1
+    # t1 = a1 * x: the mul gate swaps its inputs: each gets the other times dt1
     da1 = da1 + unbroadcast(x * dt1, a1)
     return da1, db1, dc1, da2, db2, dc2, da3, db3, dc3, da4, db4, dc4, dd4

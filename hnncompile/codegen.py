@@ -457,6 +457,7 @@ def _backward_body(
             lines.append(f"# one number for {dout} means the same for every element")
         lines.append(f"{dout} = {dout} * np.ones_like({out})")
     assigned: set[str] = set()
+    branched: set[str] = set()
     for eqn, targets in plan.steps:
         gate = GATES[eqn.gate]
         _, rules = gate.code(language.name)
@@ -472,11 +473,18 @@ def _backward_body(
                 contribution = f"unbroadcast({contribution}, {names.value[arg]})"
             if grad not in assigned:
                 lines.append(f"{grad} = {contribution}")
-            elif language.in_place:
+                assigned.add(grad)
+                continue
+            if comments and grad not in branched:
+                branched.add(grad)
+                lines += _comment(
+                    f"{names.value[arg]} is used more than once: "
+                    "the gradients from its branches add up"
+                )
+            if language.in_place:
                 lines.append(f"{grad} += {contribution}")
             else:
                 lines.append(f"{grad} = {grad} + {contribution}")
-            assigned.add(grad)
     for name in gates.inputs:
         grad = names.grad[name]
         if name in wrt and grad not in assigned:

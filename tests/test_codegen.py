@@ -198,3 +198,25 @@ def test_twenty_thousand_inputs_compile_without_waiting_for_black():
     assert lines[:3] == ["def forward(", "    x0,", "    x1,"]
     assert lines[-2:] == ["        dx19999,", "    )"]
     assert f.backward(*range(n)) == (1.0,) * n
+
+
+def test_comments_teach_in_the_tutorials_words():
+    """Each backward group says which gate it is and why its local gradient
+    is what it is; a wire used twice says its gradients add up."""
+    f = hnncompile.compile("q = a * b + a; f = max(q, c) + relu(c) + sigmoid(q)")
+    backward = f.source.split("def backward")[1]
+    for phrase in [
+        "the add gate passes",
+        "the mul gate swaps its inputs",
+        "max routes dt2 to the input that won",
+        "the ReLU passes",
+        "the sigmoid gate's local gradient is s*(1-s)",
+        "a is used more than once: the gradients from its branches add up",
+        "q is used more than once",
+    ]:
+        assert phrase in backward, phrase
+    # Every line that computes a gradient sits under a comment for its gate.
+    body = backward.split("# backward pass, in reverse\n")[1].splitlines()[:-1]
+    assert body[0].lstrip().startswith("#")
+    bare = hnncompile.compile("q = a * b + a", comments=False).source
+    assert "#" not in bare

@@ -105,7 +105,11 @@ def test_ninja_pow_example_gradients():
 def test_a_wire_used_twice_adds_up():
     # "var da = a * dx; da += a * dx;" -- the short form is 2 * a * dx
     f = hnncompile.compile("var x = a * a;")
-    assert "da = a * dout\n    da += a * dout" in f.source
+    assert (
+        "da = a * dout\n"
+        "    # a is used more than once: the gradients from its branches add up\n"
+        "    da += a * dout\n"
+    ) in f.source
     assert f.backward(3.0) == (6.0,)
     f = hnncompile.compile("var x = a*a + b*b + c*c;")
     assert f.backward(1.0, -2.0, 3.0) == (2.0, -4.0, 6.0)

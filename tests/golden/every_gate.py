@@ -101,10 +101,10 @@ def backward(a, b, c, dout=1.0):
     # t27 = t25 + t26: the add gate passes dt27 through to both inputs
     dt25 = dt27
     dt26 = dt27
-    # t26 = g * m: the mul gate swaps its inputs; each gets the other times dt26
+    # t26 = g * m: the mul gate swaps its inputs: each gets the other times dt26
     dg = m * dt26
     dm = g * dt26
-    # t25 = e * t: the mul gate swaps its inputs; each gets the other times dt25
+    # t25 = e * t: the mul gate swaps its inputs: each gets the other times dt25
     de = t * dt25
     dt = e * dt25
     # w = t23 + t24: the add gate passes dw through to both inputs
@@ -122,10 +122,12 @@ def backward(a, b, c, dout=1.0):
     dt19 = dt21
     dt20 = dt21
     # t20 = b**3: pow gate: d(b**3)/db = 3*b**2
+    # b is used more than once: the gradients from its branches add up
     db += 3 * b**2 * dt20
     # t19 = -t18: negation flips the sign of dt19
     dt18 = -dt19
     # t18 = a**2: pow gate: d(a**2)/da = 2*a
+    # a is used more than once: the gradients from its branches add up
     da += 2 * a * dt18
     # m = t16 - t17: the sub gate passes dm to t16, and -dm to t17
     dt16 = dm
@@ -134,6 +136,7 @@ def backward(a, b, c, dout=1.0):
     da += dt17 if a <= 0 else 0.0
     # t16 = max(t15, c): max routes dt16 to the input that won (the first, at a tie)
     dt15 = dt16 if t15 >= c else 0.0
+    # c is used more than once: the gradients from its branches add up
     dc += dt16 if c > t15 else 0.0
     # t15 = max(a, b): max routes dt15 to the input that won (the first, at a tie)
     da += dt15 if a >= b else 0.0
@@ -141,22 +144,23 @@ def backward(a, b, c, dout=1.0):
     # g = t13 + t14: the add gate passes dg through to both inputs
     dt13 = dg
     dt14 = dg
-    # t14 = abs(p): abs multiplies the gradient by the sign of p (0 at 0)
+    # t14 = abs(p): abs multiplies dt14 by the sign of p (0 at 0)
     dp = dt14 if p > 0 else -dt14 if p < 0 else 0.0
     # t13 = t11 + t12: the add gate passes dt13 through to both inputs
     dt11 = dt13
     dt12 = dt13
-    # t12 = max(0.0, s): relu passes dt12 on if s was positive, and stops it otherwise
+    # t12 = max(0.0, s): the ReLU passes dt12 on if s > 0 (it fired), else stops it
     ds = dt12 if s > 0 else 0.0
     # t11 = 1 / (1 + math.exp(-t)):
     # the sigmoid gate's local gradient is s*(1-s), s being its output t11
+    # t is used more than once: the gradients from its branches add up
     dt += t11 * (1 - t11) * dt11
     # t = t9 + t10: the add gate passes dt through to both inputs
     dt9 = dt
     dt10 = dt
     # t10 = math.tanh(c): d(tanh c)/dc = 1 - tanh(c)**2, and tanh(c) is the output t10
     dc += (1 - t10**2) * dt10
-    # t9 = t7 * t8: the mul gate swaps its inputs; each gets the other times dt9
+    # t9 = t7 * t8: the mul gate swaps its inputs: each gets the other times dt9
     dt7 = t8 * dt9
     dt8 = t7 * dt9
     # t8 = math.cos(b): d(cos b)/db = -sin(b)
@@ -174,14 +178,14 @@ def backward(a, b, c, dout=1.0):
     # t4 = math.log(b): d(log b)/db = 1/b
     db += dt4 / b
     # t3 = math.exp(p): exp is its own derivative: the local gradient is the output t3
+    # p is used more than once: the gradients from its branches add up
     dp += t3 * dt3
-    # r = 1 / b:
-    # local gradients of a division: 1/b on the numerator, -1/(b*b) on the denominator
+    # r = 1 / b: division: the local gradient is 1/b on 1 and -1/(b*b) on b
     db += -1 / (b * b) * dr
-    # p = t2 / 4:
-    # local gradients of a division: 1/4 on the numerator, -t2/(4*4) on the denominator
+    # p = t2 / 4: division: the local gradient is 1/4 on t2 and -t2/(4*4) on 4
     dt2 = dp / 4
-    # t2 = s * a: the mul gate swaps its inputs; each gets the other times dt2
+    # t2 = s * a: the mul gate swaps its inputs: each gets the other times dt2
+    # s is used more than once: the gradients from its branches add up
     ds += a * dt2
     da += s * dt2
     # s = t1 - c: the sub gate passes ds to t1, and -ds to c

@@ -129,10 +129,10 @@ def backward(a, b, c, dout=1.0):
     # t27 = t25 + t26: the add gate passes dt27 through to both inputs
     dt25 = dt27
     dt26 = dt27
-    # t26 = g * m: the mul gate swaps its inputs; each gets the other times dt26
+    # t26 = g * m: the mul gate swaps its inputs: each gets the other times dt26
     dg = m * dt26
     dm = g * dt26
-    # t25 = e * t: the mul gate swaps its inputs; each gets the other times dt25
+    # t25 = e * t: the mul gate swaps its inputs: each gets the other times dt25
     de = t * dt25
     dt = e * dt25
     # w = t23 + t24: the add gate passes dw through to both inputs
@@ -150,10 +150,12 @@ def backward(a, b, c, dout=1.0):
     dt19 = dt21
     dt20 = dt21
     # t20 = b**3: pow gate: d(b**3)/db = 3*b**2
+    # b is used more than once: the gradients from its branches add up
     db = db + unbroadcast(3 * b**2 * dt20, b)
     # t19 = -t18: negation flips the sign of dt19
     dt18 = -dt19
     # t18 = a**2: pow gate: d(a**2)/da = 2*a
+    # a is used more than once: the gradients from its branches add up
     da = da + unbroadcast(2 * a * dt18, a)
     # m = t16 - t17: the sub gate passes dm to t16, and -dm to t17
     dt16 = dm
@@ -164,6 +166,7 @@ def backward(a, b, c, dout=1.0):
     # t16 = np.maximum(t15, c):
     # max routes dt16 to the input that won (the first, at a tie)
     dt15 = (t15 >= c) * dt16
+    # c is used more than once: the gradients from its branches add up
     dc = dc + unbroadcast((c > t15) * dt16, c)
     # t15 = np.maximum(a, b):
     # max routes dt15 to the input that won (the first, at a tie)
@@ -172,23 +175,24 @@ def backward(a, b, c, dout=1.0):
     # g = t13 + t14: the add gate passes dg through to both inputs
     dt13 = dg
     dt14 = dg
-    # t14 = np.abs(p): abs multiplies the gradient by the sign of p (0 at 0)
+    # t14 = np.abs(p): abs multiplies dt14 by the sign of p (0 at 0)
     dp = np.sign(p) * dt14
     # t13 = t11 + t12: the add gate passes dt13 through to both inputs
     dt11 = dt13
     dt12 = dt13
     # t12 = np.maximum(0.0, s):
-    # relu passes dt12 on if s was positive, and stops it otherwise
+    # the ReLU passes dt12 on if s > 0 (it fired), else stops it
     ds = (s > 0) * dt12
     # t11 = 1 / (1 + np.exp(-t)):
     # the sigmoid gate's local gradient is s*(1-s), s being its output t11
+    # t is used more than once: the gradients from its branches add up
     dt = dt + t11 * (1 - t11) * dt11
     # t = t9 + t10: the add gate passes dt through to both inputs
     dt9 = dt
     dt10 = dt
     # t10 = np.tanh(c): d(tanh c)/dc = 1 - tanh(c)**2, and tanh(c) is the output t10
     dc = dc + unbroadcast((1 - t10**2) * dt10, c)
-    # t9 = t7 * t8: the mul gate swaps its inputs; each gets the other times dt9
+    # t9 = t7 * t8: the mul gate swaps its inputs: each gets the other times dt9
     dt7 = t8 * dt9
     dt8 = t7 * dt9
     # t8 = np.cos(b): d(cos b)/db = -sin(b)
@@ -206,14 +210,14 @@ def backward(a, b, c, dout=1.0):
     # t4 = np.log(b): d(log b)/db = 1/b
     db = db + unbroadcast(dt4 / b, b)
     # t3 = np.exp(p): exp is its own derivative: the local gradient is the output t3
+    # p is used more than once: the gradients from its branches add up
     dp = dp + t3 * dt3
-    # r = 1 / b:
-    # local gradients of a division: 1/b on the numerator, -1/(b*b) on the denominator
+    # r = 1 / b: division: the local gradient is 1/b on 1 and -1/(b*b) on b
     db = db + unbroadcast(-1 / (b * b) * dr, b)
-    # p = t2 / 4:
-    # local gradients of a division: 1/4 on the numerator, -t2/(4*4) on the denominator
+    # p = t2 / 4: division: the local gradient is 1/4 on t2 and -t2/(4*4) on 4
     dt2 = dp / 4
-    # t2 = s * a: the mul gate swaps its inputs; each gets the other times dt2
+    # t2 = s * a: the mul gate swaps its inputs: each gets the other times dt2
+    # s is used more than once: the gradients from its branches add up
     ds = ds + a * dt2
     da = da + unbroadcast(s * dt2, a)
     # s = t1 - c: the sub gate passes ds to t1, and -ds to c

@@ -46,7 +46,7 @@ def backward(
     dt1 = dweighted_sum_of_the_first_hidden_layer
     dfirst_layer_bias_term = dweighted_sum_of_the_first_hidden_layer
     # t1 = first_layer_weight_number_one * the_input_value_x:
-    # the mul gate swaps its inputs; each gets the other times dt1
+    # the mul gate swaps its inputs: each gets the other times dt1
     dfirst_layer_weight_number_one = the_input_value_x * dt1
     dthe_input_value_x = first_layer_weight_number_one * dt1
     return dfirst_layer_weight_number_one, dthe_input_value_x, dfirst_layer_bias_term

@@ -56,10 +56,10 @@ def backward(a, x, b, y, c, dout=1.0):
     # t3 = t1 + t2: the add gate passes dt3 through to both inputs
     dt1 = dt3
     dt2 = dt3
-    # t2 = b * y: the mul gate swaps its inputs; each gets the other times dt2
+    # t2 = b * y: the mul gate swaps its inputs: each gets the other times dt2
     db = unbroadcast(y * dt2, b)
     dy = unbroadcast(b * dt2, y)
-    # t1 = a * x: the mul gate swaps its inputs; each gets the other times dt1
+    # t1 = a * x: the mul gate swaps its inputs: each gets the other times dt1
     da = unbroadcast(x * dt1, a)
     dx = unbroadcast(a * dt1, x)
     return da, dx, db, dy, dc
