@@ -23,14 +23,17 @@ from . import codegen, lower, parse
 from .compiled import CompiledFunction
 from .errors import CompileError
 from .gradcheck import GradcheckReport, gradcheck
+from .trace import Trace, trace
 
 __all__ = [
     "CompileError",
     "CompiledFunction",
     "GradcheckReport",
+    "Trace",
     "compile",
     "compile_file",
     "gradcheck",
+    "trace",
 ]
 
 TARGETS = tuple(codegen.TARGETS)

@@ -99,6 +99,29 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("values", nargs="*", metavar="NAME=VALUE")
     check.add_argument("--seed", type=int, help="seed for the random inputs")
     check.set_defaults(run=_check)
+
+    trace = commands.add_parser(
+        "trace", help="every wire's value and gradient at a point, in forward order"
+    )
+    _add_program(trace)
+    trace.add_argument("values", nargs="*", metavar="NAME=VALUE")
+    trace.set_defaults(run=_trace)
+
+    draw = commands.add_parser(
+        "draw",
+        help="draw the circuit (.svg, .png or .dot), with values and gradients "
+        "when a point is given",
+    )
+    _add_program(draw)
+    draw.add_argument("values", nargs="*", metavar="NAME=VALUE")
+    draw.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="CIRCUIT.svg",
+        help=".svg, .png or .dot",
+    )
+    draw.set_defaults(run=_draw)
     return parser
 
 
@@ -138,13 +161,7 @@ def _compile(args) -> int:
 
 def _grad(args) -> int:
     f = _load(args)
-    point = _point(f, args.values)
-    missing = [name for name in f.inputs if name not in point]
-    if missing:
-        raise _UserMistake(
-            f"give a value for every input: missing {', '.join(missing)} "
-            f"(for example {missing[0]}=1.5)"
-        )
+    point = _full_point(f, args.values)
     x = [point[name] for name in f.inputs]
     value, grads = _evaluate(f, x)
     print(f"{f.output} = {value:.10g}")
@@ -181,6 +198,42 @@ def _check(args) -> int:
     raise _UserMistake(
         "found no random point where the program can be evaluated; give one"
     )
+
+
+def _trace(args) -> int:
+    f = _load(args)
+    point = _full_point(f, args.values)
+    try:
+        print(f.trace(**point))
+    except (ArithmeticError, ValueError) as error:
+        raise _UserMistake(f"the program cannot be evaluated there: {error}") from None
+    return EXIT_OK
+
+
+def _draw(args) -> int:
+    from .draw import DrawingUnavailable, draw
+
+    f = _load(args)
+    point = _full_point(f, args.values) if args.values else None
+    try:
+        draw(f, args.output, point)
+    except DrawingUnavailable as error:
+        raise _UserMistake(str(error)) from None
+    except (ArithmeticError, ValueError) as error:
+        raise _UserMistake(str(error)) from None
+    return EXIT_OK
+
+
+def _full_point(f: CompiledFunction, values: Sequence[str]) -> dict[str, float]:
+    """NAME=VALUE for every input, or a clear complaint."""
+    point = _point(f, values)
+    missing = [name for name in f.inputs if name not in point]
+    if missing:
+        raise _UserMistake(
+            f"give a value for every input: missing {', '.join(missing)} "
+            f"(for example {missing[0]}=1.5)"
+        )
+    return point
 
 
 def _point(f: CompiledFunction, values: Sequence[str]) -> dict[str, float]:

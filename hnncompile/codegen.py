@@ -320,6 +320,34 @@ def generate_value_and_grad(
     return "\n".join(lines) + "\n"
 
 
+def generate_trace(gates: GateList) -> str:
+    """A module with one function, `trace(*inputs, dout=1.0)`, returning two
+    dicts keyed by the source's wire names: every wire's value, and every
+    wire's gradient (0.0 where a wire does not reach the output). It backs
+    `hnncompile.trace` and the drawings; learners read its results, not it."""
+    language = TARGETS["python"]
+    names = _Names.of(gates)
+    forward_lines = {eqn.out: _forward_line(eqn, names) for eqn in gates.eqns}
+    everything = frozenset(gates.inputs)
+    body = _backward_body(
+        gates, everything, names, forward_lines, False, language, recompute_all=True
+    )
+    assigned = {line.split(" ", 1)[0] for line in body} | {naming.UPSTREAM_GRADIENT}
+    wires = [*gates.inputs, *(eqn.out for eqn in gates.eqns)]
+    values = ", ".join(f"{wire!r}: {names.value[wire]}" for wire in wires)
+    grads = ", ".join(
+        f"{wire!r}: {names.grad[wire] if names.grad[wire] in assigned else '0.0'}"
+        for wire in wires
+    )
+    params = [names.value[i] for i in gates.inputs]
+    params.append(f"{naming.UPSTREAM_GRADIENT}=1.0")
+    lines = [language.import_line]
+    lines += _def("trace", params)
+    lines += [f"    {line}" for line in body]
+    lines.append(f"    return {{{values}}}, {{{grads}}}")
+    return "\n".join(lines) + "\n"
+
+
 _FUSED_DEPTH = 8  # Python's parser allows ~200 nested brackets; stay well below
 
 

@@ -10,14 +10,19 @@ names.
 from __future__ import annotations
 
 import builtins
+import html
 import itertools
 import linecache
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from . import codegen
 from .ir import GateList
 
+if TYPE_CHECKING:
+    from .trace import Trace
+
 _module_numbers = itertools.count(1)
+MAX_DRAWN_GATES = 300  # a notebook shows the circuit of programs up to this size
 
 
 def load_module(source: str, label: str) -> dict[str, Any]:
@@ -63,6 +68,7 @@ class CompiledFunction:
         self.target: str = target
         self.value_and_grad_source: str | None = None  # made on first use
         self._value_and_grad: Callable[..., Any] | None = None
+        self._trace: Callable[..., Any] | None = None  # see trace.py
         namespace = load_module(source, self.output)
         self.forward: Callable[..., Any] = namespace["forward"]
         self.backward: Callable[..., Any] = namespace["backward"]
@@ -104,6 +110,28 @@ class CompiledFunction:
         """The value and a dict of gradients, one per `wrt` input."""
         value, grads = self.value_and_grad(*args, dout=dout, **kwargs)
         return value, dict(zip(self.wrt, grads))
+
+    def trace(self, *args: Any, dout: Any = 1.0, **kwargs: Any) -> Trace:
+        """Every wire's value and gradient at one point; see hnncompile.trace."""
+        from .trace import trace
+
+        return trace(self, *args, dout=dout, **kwargs)
+
+    def _repr_html_(self) -> str:
+        """What Jupyter shows for a compiled object: its circuit, when
+        Graphviz is installed and the program is small enough to read, and
+        its generated code."""
+        from .draw import DrawingUnavailable, circuit, render
+
+        parts = [f"<p><code>{html.escape(repr(self))}</code></p>"]
+        if len(self.gates.eqns) <= MAX_DRAWN_GATES:
+            try:
+                svg = render(circuit(self), "svg").decode("utf-8")
+                parts.append(f"<div>{svg[svg.index('<svg'):]}</div>")
+            except DrawingUnavailable as missing:
+                parts.append(f"<p><i>{html.escape(str(missing))}</i></p>")
+        parts.append(f"<pre><code>{html.escape(self.source)}</code></pre>")
+        return "\n".join(parts)
 
     def __repr__(self) -> str:
         return (

@@ -40,6 +40,19 @@ class Gate:
     numpy_forward: str | None = None  # the array target's forward, if not `forward`
     numpy_grads: tuple[str, ...] | None = None  # ... and its gradients
     reduces: bool = False  # on arrays, the output is one number, not elementwise
+    symbol: str | None = None  # an operator's sign in a drawing; else the function
+
+    @property
+    def notation(self) -> str:
+        """The gate as a program writes it: `{x} + {y}`, `sigmoid({x})`."""
+        if self.function:
+            return f"{self.function}({', '.join('{%s}' % p for p in self.inputs)})"
+        return self.forward
+
+    @property
+    def label(self) -> str:
+        """What a drawing writes in the gate's box: `+`, `*`, `sigmoid`."""
+        return self.symbol or self.function or self.name
 
     def code(self, target: str) -> tuple[str, tuple[str, ...]]:
         """The forward template and the gradient templates for `target`."""
@@ -86,6 +99,7 @@ _GATES = (
         forward="{x}",
         grads=("{dout}",),
         explain="a copy passes {dout} through unchanged",
+        symbol="=",
     ),
     Gate(
         name="add",
@@ -93,6 +107,7 @@ _GATES = (
         forward="{x} + {y}",
         grads=("{dout}", "{dout}"),
         explain="the add gate passes {dout} through to both inputs",
+        symbol="+",
     ),
     Gate(
         name="sub",
@@ -100,6 +115,7 @@ _GATES = (
         forward="{x} - {y}",
         grads=("{dout}", "-{dout}"),
         explain="the sub gate passes {dout} to {x}, and -{dout} to {y}",
+        symbol="-",
     ),
     Gate(
         name="mul",
@@ -107,6 +123,7 @@ _GATES = (
         forward="{x} * {y}",
         grads=("{y} * {dout}", "{x} * {dout}"),
         explain="the mul gate swaps its inputs: each gets the other times {dout}",
+        symbol="*",
     ),
     Gate(
         name="div",
@@ -114,6 +131,7 @@ _GATES = (
         forward="{x} / {y}",
         grads=("{dout} / {y}", "-{x} / ({y} * {y}) * {dout}"),
         explain="division: the local gradient is 1/{y} on {x} and -{x}/({y}*{y}) on {y}",
+        symbol="/",
     ),
     Gate(
         name="neg",
@@ -121,6 +139,7 @@ _GATES = (
         forward="-{x}",
         grads=("-{dout}",),
         explain="negation flips the sign of {dout}",
+        symbol="-x",
     ),
     Gate(
         name="square",
@@ -128,6 +147,7 @@ _GATES = (
         forward="{x}**2",
         grads=("2 * {x} * {dout}",),
         explain="pow gate: d({x}**2)/d{x} = 2*{x}",
+        symbol="x²",
     ),
     Gate(
         name="powc",
@@ -136,6 +156,7 @@ _GATES = (
         forward="{x}**{p}",
         grads=("{p} * {x}**{p_minus_1} * {dout}",),
         explain="pow gate: d({x}**{p})/d{x} = {p}*{x}**{p_minus_1}",
+        symbol="x^{p}",
     ),
     Gate(
         name="pow",
@@ -144,6 +165,7 @@ _GATES = (
         grads=("{y} * {x} ** ({y} - 1) * {dout}", "math.log({x}) * {out} * {dout}"),
         explain="pow gate: {y}*{x}**({y}-1) flows to {x}, log({x})*{x}**{y} to {y}",
         numpy_grads=("{y} * {x} ** ({y} - 1) * {dout}", "np.log({x}) * {out} * {dout}"),
+        symbol="x^y",
     ),
     Gate(
         name="exp",

@@ -69,8 +69,8 @@ class GradcheckReport:
         table = [header] + [
             (
                 r.input,
-                f"{r.analytic:.10g}",
-                f"{r.numerical:.10g}",
+                f"{r.analytic + 0.0:.10g}",  # + 0.0: no "-0" in the table
+                f"{r.numerical + 0.0:.10g}",
                 f"{r.rel_error:.2e}",
                 r.verdict,
             )
@@ -82,7 +82,15 @@ class GradcheckReport:
                 "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
             )
         for row in self.rows:
-            if row.kink and not row.passed:
+            if row.verdict == "FAIL":
+                lines.append(
+                    f"{row.input}: the analytic gradient disagrees with the slope "
+                    "measured by nudging the input, and no kink is near: a "
+                    "local-gradient rule on the way from the output to "
+                    f"{row.input} is wrong (or the function is too steep here "
+                    "for the step)."
+                )
+            elif row.kink and not row.passed:
                 lines.append(
                     f"{row.input}: {row.kink} switches branch within the step, so "
                     "the function has a kink there and no single derivative; the "
@@ -95,6 +103,10 @@ class GradcheckReport:
         verdict = "passed" if self.passed else "FAILED"
         lines.append(
             f"{verdict}: tolerance rel. error <= {self.rtol:g} or abs. error <= {self.atol:g}"
+        )
+        lines.append(
+            "(As CS231n reads a relative error: below 1e-7 the gradient is right; "
+            "near 1e-4 suspect it unless a kink is close; above 1e-2 it is wrong.)"
         )
         return "\n".join(lines)
 

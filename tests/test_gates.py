@@ -210,6 +210,10 @@ def test_templates_use_only_what_the_gate_provides(gate, target):
             "dout" in used
         ), f"{gate.name}: a rule must chain in the gradient from above"
     assert gate.placeholders(gate.explain) <= own | {"out", "dout"}
+    assert gate.placeholders(gate.notation) == set(gate.inputs) | (
+        set(gate.params) & gate.placeholders(gate.forward)
+    )
+    assert gate.placeholders(gate.label) <= set(gate.params)
     if gate.kink:
         assert gate.placeholders(gate.kink) <= set(gate.inputs)
 
