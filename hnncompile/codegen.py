@@ -491,7 +491,7 @@ def _backward_body(
         _, rules = gate.code(language.name)
         values = names.placeholders(eqn)
         if comments:
-            explanation = fill(gate.explain, values)
+            explanation = fill(gate.explanation(targets), values)
             lines += _comment(f"{forward_lines[eqn.out]}: {explanation}")
         for i in targets:
             arg = eqn.args[i].name

@@ -13,6 +13,8 @@ import builtins
 import html
 import itertools
 import linecache
+from os import PathLike
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from . import codegen
@@ -116,6 +118,14 @@ class CompiledFunction:
         from .trace import trace
 
         return trace(self, *args, dout=dout, **kwargs)
+
+    def draw(self, path: str | PathLike[str], /, **point: Any) -> Path:
+        """Draw the circuit to `path` (.svg, .png or .dot); given a value for
+        every input by keyword, each wire shows its value and gradient.
+        Needs Graphviz (see hnncompile/draw.py)."""
+        from .draw import draw
+
+        return draw(self, path, point or None)
 
     def _repr_html_(self) -> str:
         """What Jupyter shows for a compiled object: its circuit, when

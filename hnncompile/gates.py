@@ -41,6 +41,17 @@ class Gate:
     numpy_grads: tuple[str, ...] | None = None  # ... and its gradients
     reduces: bool = False  # on arrays, the output is one number, not elementwise
     symbol: str | None = None  # an operator's sign in a drawing; else the function
+    # Where each input's local gradient is its own story (division), one part
+    # per input; a comment tells only the parts of the inputs it computes.
+    explain_inputs: tuple[str, ...] = ()
+
+    def explanation(self, targets: tuple[int, ...]) -> str:
+        """The comment's template for a backward group sending gradients to
+        the inputs at positions `targets`."""
+        if not self.explain_inputs:
+            return self.explain
+        parts = [self.explain_inputs[i] for i in targets]
+        return f"{self.explain} {' and '.join(parts)}"
 
     @property
     def notation(self) -> str:
@@ -114,7 +125,8 @@ _GATES = (
         inputs=("x", "y"),
         forward="{x} - {y}",
         grads=("{dout}", "-{dout}"),
-        explain="the sub gate passes {dout} to {x}, and -{dout} to {y}",
+        explain="the sub gate passes",
+        explain_inputs=("{dout} to {x}", "-{dout} to {y}"),
         symbol="-",
     ),
     Gate(
@@ -130,7 +142,8 @@ _GATES = (
         inputs=("x", "y"),
         forward="{x} / {y}",
         grads=("{dout} / {y}", "-{x} / ({y} * {y}) * {dout}"),
-        explain="division: the local gradient is 1/{y} on {x} and -{x}/({y}*{y}) on {y}",
+        explain="division's local gradient is",
+        explain_inputs=("1/{y} on {x}", "-{x}/({y}*{y}) on {y}"),
         symbol="/",
     ),
     Gate(
@@ -163,7 +176,11 @@ _GATES = (
         inputs=("x", "y"),
         forward="{x}**{y}",
         grads=("{y} * {x} ** ({y} - 1) * {dout}", "math.log({x}) * {out} * {dout}"),
-        explain="pow gate: {y}*{x}**({y}-1) flows to {x}, log({x})*{x}**{y} to {y}",
+        explain="pow gate:",
+        explain_inputs=(
+            "{y}*{x}**({y}-1) flows to {x}",
+            "log({x})*{x}**{y} flows to {y}",
+        ),
         numpy_grads=("{y} * {x} ** ({y} - 1) * {dout}", "np.log({x}) * {out} * {dout}"),
         symbol="x^y",
     ),

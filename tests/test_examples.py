@@ -6,6 +6,7 @@ changes what learners read shows up in review. HNN_UPDATE_GOLDEN=1 rewrites.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,60 @@ def test_the_tutorials_chapter_1_circuits_are_there():
         "ninja_max",
         "ninja_relu",
         "two_layer_net",
+        # every snippet of "Becoming a Backprop Ninja", in its order
+        "ninja_mul",
+        "ninja_add",
+        "ninja_add3_steps",
+        "ninja_add3",
+        "ninja_mul_add",
+        "ninja_neuron",
+        "ninja_square",
+        "ninja_sum_of_squares",
+        "ninja_steps",
+        "ninja_reciprocal",
+        # chapter 2
+        "svm_score",
+        "svm_cost",
+        "two_layer_cost",
     } <= names
+
+
+def test_the_examples_readme_walks_every_example():
+    """examples/README.md links every .hnn file, its module and every
+    training script, and every file it links exists."""
+    readme = (EXAMPLES[0].parent / "README.md").read_text()
+    links = set(re.findall(r"\]\(([^)#]+)\)", readme))
+    for path in EXAMPLES:
+        assert path.name in links, path.name
+    for script in EXAMPLES[0].parent.glob("train_*.py"):
+        assert script.name in links, script.name
+    for link in links:
+        assert (EXAMPLES[0].parent / link).exists(), link
+    # In the tutorial's order: chapter 1's circuits, the ninja snippets, chapter 2.
+    order = [readme.index(f"({name}.hnn)") for name in ORDER]
+    assert order == sorted(order)
+
+
+ORDER = [
+    "single_gate",
+    "add_multiply",
+    "neuron",
+    "ninja_mul",
+    "ninja_add",
+    "ninja_add3_steps",
+    "ninja_mul_add",
+    "ninja_neuron",
+    "ninja_square",
+    "ninja",
+    "ninja_reciprocal",
+    "ninja_division",
+    "ninja_max",
+    "ninja_relu",
+    "svm_score",
+    "two_layer_net",
+    "svm_cost",
+    "two_layer_cost",
+]
 
 
 @pytest.mark.parametrize("program", EXAMPLES, ids=lambda p: p.stem)

@@ -210,6 +210,9 @@ def test_templates_use_only_what_the_gate_provides(gate, target):
             "dout" in used
         ), f"{gate.name}: a rule must chain in the gradient from above"
     assert gate.placeholders(gate.explain) <= own | {"out", "dout"}
+    assert len(gate.explain_inputs) in (0, len(gate.inputs))
+    for part in gate.explain_inputs:
+        assert gate.placeholders(part) <= own | {"out", "dout"}
     assert gate.placeholders(gate.notation) == set(gate.inputs) | (
         set(gate.params) & gate.placeholders(gate.forward)
     )

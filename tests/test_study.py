@@ -116,6 +116,8 @@ def test_svg_is_rendered_by_graphviz_with_the_labels(tmp_path):
         assert label in texts, label
     png = drawing.draw(f, tmp_path / "neuron.png").read_bytes()
     assert png.startswith(b"\x89PNG")
+    method = f.draw(tmp_path / "again.svg", **NEURON_POINT).read_text()
+    assert sorted(svg_texts(method)) == sorted(texts)
 
 
 def test_committed_neuron_svg_is_up_to_date(tmp_path):

@@ -110,12 +110,12 @@ def backward(a, b, c, dout=1.0):
     # w = t23 + t24: the add gate passes dw through to both inputs
     dt23 = dw
     dt24 = dw
-    # t24 = 2**a: pow gate: a*2**(a-1) flows to 2, log(2)*2**a to a
+    # t24 = 2**a: pow gate: log(2)*2**a flows to a
     da = math.log(2) * t24 * dt24
     # t23 = t21 + t22: the add gate passes dt23 through to both inputs
     dt21 = dt23
     dt22 = dt23
-    # t22 = c**b: pow gate: b*c**(b-1) flows to c, log(c)*c**b to b
+    # t22 = c**b: pow gate: b*c**(b-1) flows to c and log(c)*c**b flows to b
     dc = b * c ** (b - 1) * dt22
     db = math.log(c) * t22 * dt22
     # t21 = t19 + t20: the add gate passes dt21 through to both inputs
@@ -129,7 +129,7 @@ def backward(a, b, c, dout=1.0):
     # t18 = a**2: pow gate: d(a**2)/da = 2*a
     # a is used more than once: the gradients from its branches add up
     da += 2 * a * dt18
-    # m = t16 - t17: the sub gate passes dm to t16, and -dm to t17
+    # m = t16 - t17: the sub gate passes dm to t16 and -dm to t17
     dt16 = dm
     dt17 = -dm
     # t17 = min(a, 0): min routes dt17 to the input that won (the first, at a tie)
@@ -180,15 +180,15 @@ def backward(a, b, c, dout=1.0):
     # t3 = math.exp(p): exp is its own derivative: the local gradient is the output t3
     # p is used more than once: the gradients from its branches add up
     dp += t3 * dt3
-    # r = 1 / b: division: the local gradient is 1/b on 1 and -1/(b*b) on b
+    # r = 1 / b: division's local gradient is -1/(b*b) on b
     db += -1 / (b * b) * dr
-    # p = t2 / 4: division: the local gradient is 1/4 on t2 and -t2/(4*4) on 4
+    # p = t2 / 4: division's local gradient is 1/4 on t2
     dt2 = dp / 4
     # t2 = s * a: the mul gate swaps its inputs: each gets the other times dt2
     # s is used more than once: the gradients from its branches add up
     ds += a * dt2
     da += s * dt2
-    # s = t1 - c: the sub gate passes ds to t1, and -ds to c
+    # s = t1 - c: the sub gate passes ds to t1 and -ds to c
     dt1 = ds
     dc += -ds
     # t1 = a + b: the add gate passes dt1 through to both inputs
