@@ -69,7 +69,6 @@ class CompiledFunction:
         self.source: str = source
         self.target: str = target
         self.value_and_grad_source: str | None = None  # made on first use
-        self._value_and_grad: Callable[..., Any] | None = None
         self._trace: Callable[..., Any] | None = None  # see trace.py
         namespace = load_module(source, self.output)
         self.forward: Callable[..., Any] = namespace["forward"]
@@ -82,8 +81,17 @@ class CompiledFunction:
         if self._renamed:
             self.forward = _taking_user_names(self.forward, self._renamed)
             self.backward = _taking_user_names(self.backward, self._renamed)
+        # Calling the object is calling forward, with no method of ours in
+        # between: each compiled object gets a class whose __call__ is it.
+        self.__class__ = type(
+            "CompiledFunction",
+            (CompiledFunction,),
+            {"__call__": staticmethod(self.forward), "__module__": __name__},
+        )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """The value: the generated forward (each object's class replaces
+        this with forward itself, see __init__)."""
         return self.forward(*args, **kwargs)
 
     def value_and_grad(
@@ -92,19 +100,18 @@ class CompiledFunction:
         """The value and the gradients (as `backward` gives them) in one pass.
 
         Its code is backward's with every forward line kept, generated on
-        the first call; `value_and_grad_source` shows it.
+        the first call (`value_and_grad_source` shows it); from then on
+        `f.value_and_grad` is that generated function itself.
         """
-        if self._value_and_grad is None:
-            self.value_and_grad_source = codegen.generate_value_and_grad(
-                self.gates, wrt=self.wrt, target=self.target
-            )
-            namespace = load_module(self.value_and_grad_source, self.output)
-            self._value_and_grad = namespace["value_and_grad"]
-            if self._renamed:
-                self._value_and_grad = _taking_user_names(
-                    self._value_and_grad, self._renamed
-                )
-        return self._value_and_grad(*args, dout=dout, **kwargs)
+        self.value_and_grad_source = codegen.generate_value_and_grad(
+            self.gates, wrt=self.wrt, target=self.target
+        )
+        namespace = load_module(self.value_and_grad_source, self.output)
+        function = namespace["value_and_grad"]
+        if self._renamed:
+            function = _taking_user_names(function, self._renamed)
+        self.value_and_grad = function  # shadows this method from now on
+        return function(*args, dout=dout, **kwargs)
 
     def grad(
         self, *args: Any, dout: Any = 1.0, **kwargs: Any
