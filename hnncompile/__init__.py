@@ -20,6 +20,8 @@ from os import PathLike
 from typing import Iterator, Sequence
 
 from . import codegen, lower, parse
+from . import optimize as optimization
+from .optimize import PassResult
 from .compiled import CompiledFunction
 from .errors import CompileError
 from .gradcheck import GradcheckReport, gradcheck
@@ -46,11 +48,15 @@ def compile(
     target: str = "python",
     filename: str = "<string>",
     comments: bool = True,
+    optimize: bool = False,
 ) -> CompiledFunction:
     """Compile a program to forward and backward functions.
 
     `wrt` names the inputs to differentiate (all of them by default); the
     others are constants, and backward computes nothing for them.
+    `optimize` runs the passes of optimize.py over the gate list (the
+    default module keeps one gate per operation of the source, as the
+    tutorial writes it); `f.passes` then holds each pass's result.
     Raises CompileError for any mistake in the source, and ValueError for
     an unknown target or a `wrt` name that is not an input.
     """
@@ -61,12 +67,23 @@ def compile(
     with _garbage_collection_paused():
         gates = lower.lower(parse.parse(source, filename))
         wrt_inputs = _check_wrt(gates.inputs, wrt)
+        passes: tuple[PassResult, ...] = ()
+        if optimize:
+            passes = (PassResult("lower", gates),)
+            gates, more = optimization.optimize(gates)
+            passes += more
         module = codegen.generate(
-            gates, wrt=wrt_inputs, comments=comments, target=target
+            gates,
+            wrt=wrt_inputs,
+            comments=comments,
+            target=target,
+            propagate_copies=optimize,
         )
-        return CompiledFunction(
+        f = CompiledFunction(
             gates, module, wrt_inputs, codegen.identifiers(gates), target
         )
+        f.passes = passes
+        return f
 
 
 def compile_file(
@@ -75,6 +92,7 @@ def compile_file(
     wrt: Sequence[str] | None = None,
     target: str = "python",
     comments: bool = True,
+    optimize: bool = False,
 ) -> CompiledFunction:
     """Compile the program in a `.hnn` file (see `compile`)."""
     filename = str(path)
@@ -91,7 +109,14 @@ def compile_file(
             column=column,
             filename=filename,
         ) from None
-    return compile(text, wrt=wrt, target=target, filename=filename, comments=comments)
+    return compile(
+        text,
+        wrt=wrt,
+        target=target,
+        filename=filename,
+        comments=comments,
+        optimize=optimize,
+    )
 
 
 @contextlib.contextmanager

@@ -79,6 +79,20 @@ def _parser() -> argparse.ArgumentParser:
     compile_.add_argument(
         "--no-comments", action="store_true", help="leave out the explanatory comments"
     )
+    compile_.add_argument(
+        "-O",
+        "--optimize",
+        action="store_true",
+        help="run the optimisation passes (constant identities, common "
+        "subexpressions, copies, dead code)",
+    )
+    compile_.add_argument(
+        "--emit",
+        choices=("module", "gates", "passes"),
+        default="module",
+        help="module: the generated code (default); gates: the gate list; "
+        "passes: the gate list before and after each optimisation pass",
+    )
     compile_.set_defaults(run=_compile)
 
     grad = commands.add_parser(
@@ -150,12 +164,25 @@ def _load(args, **options) -> CompiledFunction:
 
 
 def _compile(args) -> int:
-    f = _load(args, target=args.target, comments=not args.no_comments)
+    optimize = args.optimize or args.emit == "passes"
+    f = _load(
+        args, target=args.target, comments=not args.no_comments, optimize=optimize
+    )
+    if args.emit == "module":
+        text = f.source
+    elif args.emit == "gates":
+        text = f"{f.gates}\n"
+    else:
+        text = "".join(
+            f"# {'as lowered' if p.name == 'lower' else 'after ' + p.name}: "
+            f"{len(p.gates.eqns)} gates\n{p.gates}\n\n"
+            for p in f.passes
+        )
     if args.output:
         with open(args.output, "w", encoding="utf-8") as out:
-            out.write(f.source)
+            out.write(text)
     else:
-        sys.stdout.write(f.source)
+        sys.stdout.write(text)
     return EXIT_OK
 
 

@@ -215,10 +215,7 @@ def unbroadcast_points(
     """
     reduced = {eqn.out for eqn in gates.eqns if GATES[eqn.gate].reduces}
     inputs = set(gates.inputs)
-    uses: dict[str, int] = {}
-    for eqn, targets in steps:
-        for i in targets:
-            uses[eqn.args[i].name] = uses.get(eqn.args[i].name, 0) + 1
+    uses = _contribution_counts(steps)
     # The inputs whose shapes each gradient's array has, as it is written.
     carried = {gates.output: sources[gates.output]}
     points = set()
@@ -249,8 +246,12 @@ def generate(
     wrt: Collection[str] | None = None,
     comments: bool = True,
     target: str = "python",
+    propagate_copies: bool = False,
 ) -> str:
-    """The standalone module for `gates` in `target`'s language, as text."""
+    """The standalone module for `gates` in `target`'s language, as text.
+
+    `propagate_copies` (with optimisation on) leaves out the lines that
+    only rename a gradient (see _backward_body)."""
     language = TARGETS[target]
     wrt = frozenset(gates.inputs if wrt is None else wrt)
     names = _Names.of(gates)
@@ -261,7 +262,13 @@ def generate(
 
     forward_lines = {eqn.out: _forward_line(eqn, names, target) for eqn in gates.eqns}
     backward_lines = _backward_body(
-        gates, wrt, names, forward_lines, comments, language
+        gates,
+        wrt,
+        names,
+        forward_lines,
+        comments,
+        language,
+        propagate_copies=propagate_copies,
     )
     lines = []
     if comments:
@@ -303,7 +310,14 @@ def generate_value_and_grad(
     plan = plan_backward(gates, wrt, target)
     forward_lines = _fused_forward_lines(gates, names, plan, target)
     body = _backward_body(
-        gates, wrt, names, forward_lines, False, language, recompute_all=True
+        gates,
+        wrt,
+        names,
+        forward_lines,
+        False,
+        language,
+        recompute_all=True,
+        propagate_copies=True,
     )
     grads = [names.grad[i] for i in gates.inputs if i in wrt]
     output = names.value[gates.output]
@@ -466,9 +480,17 @@ def _backward_body(
     comments: bool,
     language: Target,
     recompute_all: bool = False,
+    propagate_copies: bool = False,
 ) -> list[str]:
-    """Recompute what the rules need, then one line per local gradient."""
+    """Recompute what the rules need, then one line per local gradient.
+
+    With `propagate_copies`, a gradient that a gate passes on unchanged to a
+    wire with no other use (the add gate's `dt1 = dt2`) gets no line: the
+    wire's gradient is the gate's own, under its name.
+    """
     plan = plan_backward(gates, wrt, language.name)
+    names = _Names(names.value, dict(names.grad))  # copies may rename gradients
+    contributions = _contribution_counts(plan.steps)
     lines = []
     if recompute_all:
         recompute = list(forward_lines)
@@ -486,10 +508,25 @@ def _backward_body(
         lines.append(f"{dout} = {dout} * np.ones_like({out})")
     assigned: set[str] = set()
     branched: set[str] = set()
+    inputs = set(gates.inputs)
     for eqn, targets in plan.steps:
         gate = GATES[eqn.gate]
         _, rules = gate.code(language.name)
         values = names.placeholders(eqn)
+        if propagate_copies:
+            copied = [
+                i
+                for i in targets
+                if rules[i] == "{dout}"
+                and eqn.args[i].name not in inputs
+                and contributions[eqn.args[i].name] == 1
+                and (eqn.out, i) not in plan.summed
+            ]
+            for i in copied:
+                names.grad[eqn.args[i].name] = values["dout"]
+            targets = tuple(i for i in targets if i not in copied)
+            if not targets:
+                continue
         if comments:
             explanation = fill(gate.explanation(targets), values)
             lines += _comment(f"{forward_lines[eqn.out]}: {explanation}")
@@ -522,6 +559,15 @@ def _backward_body(
                 )
             lines.append(f"{grad} = {fill(language.zero, {'x': names.value[name]})}")
     return lines
+
+
+def _contribution_counts(steps) -> dict[str, int]:
+    """How many gradient contributions each wire receives."""
+    counts: dict[str, int] = {}
+    for eqn, targets in steps:
+        for i in targets:
+            counts[eqn.args[i].name] = counts.get(eqn.args[i].name, 0) + 1
+    return counts
 
 
 def _comment(text: str) -> list[str]:

@@ -21,6 +21,7 @@ from . import codegen
 from .ir import GateList
 
 if TYPE_CHECKING:
+    from .optimize import PassResult
     from .trace import Trace
 
 _module_numbers = itertools.count(1)
@@ -68,6 +69,7 @@ class CompiledFunction:
         self.wrt: tuple[str, ...] = wrt
         self.source: str = source
         self.target: str = target
+        self.passes: tuple[PassResult, ...] = ()  # with optimize=True: each pass
         self.value_and_grad_source: str | None = None  # made on first use
         self._trace: Callable[..., Any] | None = None  # see trace.py
         namespace = load_module(source, self.output)
