@@ -9,7 +9,10 @@ ways, interleaved in one process:
 - by hand: the same expression in NumPy, forward and backward in one
   function, written as the tutorial writes its ninja code;
 - hnncompile's `value_and_grad` (one pass, what `f.grad` runs);
-- hnncompile's `backward` alone (the gradients only).
+- hnncompile's `backward` alone (the gradients only);
+- PyTorch (tensors, `backward(dscore)`) and JAX (`jax.jit` of `jax.vjp`),
+  where installed (`pip install '.[bench]'`), as benchmarks/tools.py writes
+  the program for them.
 
 and prints the median time of each and its ratio to the hand-written code.
 A benchmark, not a test: timings on shared machines are noisy.
@@ -18,13 +21,18 @@ A benchmark, not a test: timings on shared machines are noisy.
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 import statistics
 import time
 from typing import Callable
 
 import numpy as np
 
-import hnncompile
+sys.path.insert(0, str(Path(__file__).parent))
+import tools  # noqa: E402
+
+import hnncompile  # noqa: E402
 
 NEURON = "f = sigmoid(a*x + b*y + c)"
 
@@ -99,36 +107,64 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=10**6)
     parser.add_argument("--rounds", type=int, default=21)
+    parser.add_argument(
+        "--tools", default="torch,jax", help="others to time, where installed"
+    )
     options = parser.parse_args(argv)
     rows = []
     print(f"value + gradient on the weights over {options.points:,} points")
     print(f"(median of {options.rounds} interleaved rounds)\n")
-    print("| program | by hand | value_and_grad | ratio | backward | ratio |")
-    print("|---|---:|---:|---:|---:|---:|")
+    others = [t for t in options.tools.split(",") if t]
+    print(
+        "| program | by hand | value_and_grad | ratio | backward | ratio | "
+        + " | ".join(others)
+        + " |"
+    )
+    print("|---|---:|---:|---:|---:|---:|" + "---:|" * len(others))
     for name, f, args, dscore, by_hand, hand_args in cases(options.points):
         value, grads = f.value_and_grad(*args, dout=dscore)
         hand_value, hand_grads = by_hand(*hand_args)
         np.testing.assert_allclose(value, hand_value, rtol=1e-12)
         np.testing.assert_allclose(grads, hand_grads, rtol=1e-9)
-        t = median_seconds(
-            {
-                "hand": lambda: by_hand(*hand_args),
-                "value_and_grad": lambda: f.value_and_grad(*args, dout=dscore),
-                "backward": lambda: f.backward(*args, dout=dscore),
-            },
-            options.rounds,
-        )
+        calls = {
+            "hand": lambda: by_hand(*hand_args),
+            "value_and_grad": lambda: f.value_and_grad(*args, dout=dscore),
+            "backward": lambda: f.backward(*args, dout=dscore),
+        }
+        values = dict(zip(f.inputs, args))
+        for tool in others:
+            try:
+                run = tools.array_value_and_grad(f.gates, tool, list(f.wrt))
+                tool_value, tool_grads = run(values, dscore)
+                np.testing.assert_allclose(np.asarray(tool_value), value, rtol=1e-9)
+                np.testing.assert_allclose(
+                    [float(g) for g in tool_grads], grads, rtol=1e-6
+                )
+            except tools.Unavailable:
+                continue
+            calls[tool] = lambda run=run: run(values, dscore)
+        t = median_seconds(calls, options.rounds)
         row = {
             "program": name,
             "value_and_grad_ratio": t["value_and_grad"] / t["hand"],
             "backward_ratio": t["backward"] / t["hand"],
         }
+        cells = [
+            name,
+            f"{t['hand'] * 1e3:.1f} ms",
+            f"{t['value_and_grad'] * 1e3:.1f} ms",
+            f"{row['value_and_grad_ratio']:.2f}x",
+            f"{t['backward'] * 1e3:.1f} ms",
+            f"{row['backward_ratio']:.2f}x",
+        ]
+        for tool in others:
+            if tool in t:
+                row[tool] = t[tool] / t["hand"]
+                cells.append(f"{t[tool] * 1e3:.1f} ms ({row[tool]:.2f}x)")
+            else:
+                cells.append("—")
         rows.append(row)
-        print(
-            f"| {name} | {t['hand'] * 1e3:.1f} ms "
-            f"| {t['value_and_grad'] * 1e3:.1f} ms | {row['value_and_grad_ratio']:.2f}x "
-            f"| {t['backward'] * 1e3:.1f} ms | {row['backward_ratio']:.2f}x |"
-        )
+        print("| " + " | ".join(cells) + " |")
     return rows
 
 

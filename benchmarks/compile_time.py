@@ -49,7 +49,7 @@ def measure(gates: int) -> dict[str, float]:
         "exec": [],
     }
     total = []
-    for _ in range(REPEATS):
+    for _ in range(REPEATS if gates < 50_000 else 1):  # 10^5 gates: once is enough
         # The stages one by one, under the same conditions as compile().
         with hnncompile._garbage_collection_paused():
             t0 = time.perf_counter()
@@ -72,16 +72,28 @@ def measure(gates: int) -> dict[str, float]:
     return result
 
 
-def main(sizes: list[int]) -> None:
-    print("| gates | parse s | lower s | codegen s | exec s | compile() s | us/gate |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+def main(sizes: list[int]) -> list[dict]:
+    print(
+        "| gates | parse s | lower s | codegen s | exec s | compile() s | us/gate "
+        "| t / t(previous size) |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    rows = []
     for size in sizes:
         r = measure(size)
         per_gate = r["compile()"] / r["gates"] * 1e6
+        growth = ""
+        if rows:
+            ratio = r["compile()"] / rows[-1]["compile()"]
+            r["growth"] = ratio
+            growth = f"{ratio:.1f} for {r['gates'] / rows[-1]['gates']:.0f}x the gates"
+        rows.append(r)
         print(
             f"| {r['gates']} | {r['parse']:.3f} | {r['lower']:.3f} | {r['codegen']:.3f} "
-            f"| {r['exec']:.3f} | {r['compile()']:.3f} | {per_gate:.1f} |"
+            f"| {r['exec']:.3f} | {r['compile()']:.3f} | {per_gate:.1f} | {growth} |",
+            flush=True,
         )
+    return rows
 
 
 if __name__ == "__main__":

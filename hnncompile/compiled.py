@@ -52,6 +52,8 @@ class CompiledFunction:
         gates: the flat gate list the module was generated from.
         forward(*inputs) -> value.
         backward(*inputs, dout=1.0) -> tuple of gradients, one per `wrt` input.
+        value_and_grad(*inputs, dout=1.0) -> (value, gradients) in one pass
+            (generated on its first call).
         target: "python" (floats) or "numpy" (arrays that broadcast together).
     """
 
@@ -70,7 +72,10 @@ class CompiledFunction:
         self.source: str = source
         self.target: str = target
         self.passes: tuple[PassResult, ...] = ()  # with optimize=True: each pass
-        self.value_and_grad_source: str | None = None  # made on first use
+        # value_and_grad(*inputs, dout=1.0) -> (value, gradients), one pass;
+        # generated on its first call.
+        self.value_and_grad: Callable[..., Any] = self._build_value_and_grad
+        self._value_and_grad_source: str | None = None
         self._trace: Callable[..., Any] | None = None  # see trace.py
         namespace = load_module(source, self.output)
         self.forward: Callable[..., Any] = namespace["forward"]
@@ -96,24 +101,29 @@ class CompiledFunction:
         this with forward itself, see __init__)."""
         return self.forward(*args, **kwargs)
 
-    def value_and_grad(
-        self, *args: Any, dout: Any = 1.0, **kwargs: Any
-    ) -> tuple[Any, tuple[Any, ...]]:
-        """The value and the gradients (as `backward` gives them) in one pass.
-
-        Its code is backward's with every forward line kept, generated on
-        the first call (`value_and_grad_source` shows it); from then on
-        `f.value_and_grad` is that generated function itself.
-        """
-        self.value_and_grad_source = codegen.generate_value_and_grad(
+    def _build_value_and_grad(self, *args: Any, **kwargs: Any) -> Any:
+        """`f.value_and_grad` until its first call: generate it, make it the
+        attribute, and call it. Afterwards the attribute is the generated
+        function itself, found in the object's dict like any value."""
+        source = codegen.generate_value_and_grad(
             self.gates, wrt=self.wrt, target=self.target
         )
-        namespace = load_module(self.value_and_grad_source, self.output)
-        function = namespace["value_and_grad"]
+        function = load_module(source, self.output)["value_and_grad"]
         if self._renamed:
             function = _taking_user_names(function, self._renamed)
-        self.value_and_grad = function  # shadows this method from now on
-        return function(*args, dout=dout, **kwargs)
+        self._value_and_grad_source = source
+        self.value_and_grad = function
+        return function(*args, **kwargs)
+
+    @property
+    def value_and_grad_source(self) -> str:
+        """The code behind value_and_grad: backward's lines with every
+        forward line kept (see codegen.generate_value_and_grad)."""
+        if self._value_and_grad_source is None:
+            return codegen.generate_value_and_grad(
+                self.gates, wrt=self.wrt, target=self.target
+            )
+        return self._value_and_grad_source
 
     def grad(
         self, *args: Any, dout: Any = 1.0, **kwargs: Any

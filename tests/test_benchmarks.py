@@ -4,12 +4,18 @@ they cannot rot: they still import, run, and check their own answers."""
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
+
+import pytest
+
+import hnncompile
 
 BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
 
 
 def load(name: str):
+    sys.path.insert(0, str(BENCHMARKS))  # the benchmarks import each other
     spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -17,12 +23,45 @@ def load(name: str):
 
 
 def test_array_target_benchmark_runs(capsys):
-    rows = load("array_target").main(["--points", "1000", "--rounds", "1"])
+    rows = load("array_target").main(
+        ["--points", "1000", "--rounds", "1", "--tools", ""]
+    )
     assert [row["program"] for row in rows] == ["neuron", "2-layer network"]
     assert all(row["value_and_grad_ratio"] > 0 for row in rows)
     assert "| neuron |" in capsys.readouterr().out
 
 
 def test_compile_time_benchmark_runs(capsys):
-    load("compile_time").main([100])
+    rows = load("compile_time").main([100, 300])
+    assert [row["gates"] for row in rows][0] >= 100
+    assert rows[1]["growth"] > 0
     assert "| 10" in capsys.readouterr().out
+
+
+def test_scalar_benchmark_runs_and_checks_the_hand_written_code(capsys):
+    scalar = load("scalar")
+    rows = scalar.main(["--rounds", "1", "--tools", "", "--examples", "neuron,ninja"])
+    assert [row["example"] for row in rows] == ["neuron", "ninja"]
+    assert all(row["vs_hand"] > 0 and row["grad_over_forward"] > 0 for row in rows)
+    # Every hand-written baseline gives the compiled program's numbers.
+    for name, by_hand in scalar.BY_HAND.items():
+        f = hnncompile.compile_file(scalar.EXAMPLES / f"{name}.hnn")
+        x = scalar.point(f)
+        assert scalar.agree(by_hand(*x), f.value_and_grad(*x)), name
+
+
+def test_compile_comparison_and_tools_run_without_the_other_tools(capsys):
+    rows = load("compile_vs").main(["10", "--tools", ""])
+    assert rows[0]["hnncompile"] > 0
+    tools = load("tools")
+    f = hnncompile.compile("q = a * x; f = sigmoid(q) + max(q, 0)")
+    params, lines, out = tools.body(f.gates, "jax")
+    assert (params, out) == (["a", "x"], "f")
+    assert lines == [
+        "q = a * x",
+        "t1 = 1 / (1 + jnp.exp(-q))",
+        "t2 = jnp.maximum(q, 0)",
+        "f = t1 + t2",
+    ]
+    with pytest.raises(tools.Unavailable, match="micrograd has no sigmoid"):
+        tools.body(f.gates, "micrograd")
