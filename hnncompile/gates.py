@@ -73,12 +73,17 @@ class Gate:
 
     def placeholders(self, template: str) -> frozenset[str]:
         """The placeholder names a template of this gate uses."""
-        return frozenset(field for _, field, _, _ in _parsed(template) if field)
+        return _fields(template)
 
 
 @functools.lru_cache(maxsize=None)
 def _parsed(template: str) -> tuple[tuple, ...]:
     return tuple(string.Formatter().parse(template))
+
+
+@functools.lru_cache(maxsize=None)
+def _fields(template: str) -> frozenset[str]:
+    return frozenset(field for _, field, _, _ in _parsed(template) if field)
 
 
 def fill(template: str, values: dict[str, str]) -> str:
@@ -87,6 +92,8 @@ def fill(template: str, values: dict[str, str]) -> str:
     A negative number before `**` is bracketed, as Python needs, and then
     spaced as black spaces it: `(-2) ** t1`.
     """
+    if "**" not in template:
+        return template.format_map(values)
     parsed = _parsed(template)
     pieces = []
     for index, (literal, field, _, _) in enumerate(parsed):

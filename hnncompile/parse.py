@@ -1,17 +1,23 @@
 """Source text -> AST (syntax.Program), or a CompileError with a caret.
 
-The grammar lives in grammar/hnn.lark. Lark's LALR parser calls the
+The grammar lives in grammar/hnn.lark. Lark turns it into terminals and an
+LALR table; `_TableDriver` runs that table in a tight loop and calls the
 `_BuildAST` methods as it reduces each rule, so the AST is built while
-parsing, with no recursion however deep the program nests.
+parsing, with no recursion however deep the program nests. When the driver
+meets a mistake it steps aside and Lark's own parser runs, so every syntax
+error is Lark's, worded by `_describe_unexpected`.
 """
 
 from __future__ import annotations
 
+import itertools
+import re
 from pathlib import Path
 from typing import Iterator
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.parsers.lalr_analysis import Shift
 
 from .errors import CompileError
 from .syntax import BinOp, Call, Expr, Name, Number, Program, Statement, UnaryOp
@@ -214,13 +220,142 @@ def _parser() -> Lark:
     return _PARSER
 
 
+class _NotForTheFastPath(Exception):
+    """The driver met something it does not parse; Lark will say what."""
+
+
+class _TableDriver:
+    """Lark's own terminals and LALR table, run by a loop made for them.
+
+    Lark's general-purpose driver costs about twice this loop per token,
+    which is most of the compile time of a 10^5-gate program. The grammar,
+    the table and the `_BuildAST` callbacks are Lark's, so both paths build
+    the same AST; the driver only handles well-formed programs.
+    """
+
+    def __init__(self, lark: Lark) -> None:
+        lexer = lark.parser.lexer.lexer  # the basic lexer behind the post-lexer
+        self._ignored = lexer.ignore_types
+        self._punctuation = {
+            terminal.name: Token(terminal.name, terminal.pattern.value)
+            for terminal in lexer.terminals
+            if terminal.pattern.type == "str" or terminal.name == "_NEWLINE"
+        }
+        # One alternation in Lark's own order (priority, then longest first).
+        self._scanner = re.compile(
+            "|".join(
+                f"(?P<{terminal.name}>{terminal.pattern.to_regexp()})"
+                for terminal in lexer.terminals
+            )
+        )
+        table_parser = lark.parser.parser.parser
+        table = table_parser.parse_table
+        self._start = table.start_states["start"]
+        self._end = table.end_states["start"]
+        # The table in plain dicts and tuples: a shift is the next state, a
+        # reduction is (how many values it pops, its callback, the rule's
+        # name), looked up by plain str so no Lark object is hashed per token.
+        # A `?rule` of one symbol (`?sum: product`) passes its value up
+        # unchanged: its callback is None and the loop only changes state.
+        self._actions: dict[int, dict[str, int | tuple]] = {
+            state: {
+                str(symbol): (
+                    target
+                    if action is Shift
+                    else (
+                        len(target.expansion),
+                        (
+                            None
+                            if _passes_through(target)
+                            else table_parser.callbacks[target]
+                        ),
+                        str(target.origin.name),
+                    )
+                )
+                for symbol, (action, target) in row.items()
+            }
+            for state, row in table.states.items()
+        }
+
+    def _tokens(self, source: str) -> Iterator[Token]:
+        line, line_start, position = 1, 0, 0
+        ignored = self._ignored
+        punctuation = self._punctuation
+        for match in self._scanner.finditer(source):
+            start = match.start()
+            if start != position:  # a character no terminal matches
+                raise _NotForTheFastPath
+            position = match.end()
+            kind = match.lastgroup
+            if kind in ignored:
+                continue
+            if kind in punctuation:
+                # No callback reads where a bracket or separator is (Lark's
+                # own run reports mistakes), so one token serves them all.
+                yield punctuation[kind]
+                if kind == "_NEWLINE":
+                    line, line_start = line + 1, position
+            else:
+                yield Token(kind, match.group(), start, line, start - line_start + 1)
+        if position != len(source):
+            raise _NotForTheFastPath
+
+    def parse(self, source: str) -> tuple[Statement, ...]:
+        actions = self._actions
+        state_stack = [self._start]
+        value_stack: list = []
+        tokens = _PostLexer().process(self._tokens(source))
+        for token in itertools.chain(tokens, (Token("$END", ""),)):
+            while True:
+                action = actions[state_stack[-1]].get(token.type)
+                if action is None:
+                    raise _NotForTheFastPath
+                if type(action) is int:  # shift
+                    state_stack.append(action)
+                    value_stack.append(token)
+                    break
+                size, callback, rule_name = action
+                if callback is None:  # `?sum: product`: same value, new state
+                    state_stack[-1] = actions[state_stack[-2]][rule_name]
+                    continue
+                if size:
+                    children = value_stack[-size:]
+                    del state_stack[-size:]
+                    del value_stack[-size:]
+                else:
+                    children = []
+                value_stack.append(callback(children))
+                state_stack.append(actions[state_stack[-1]][rule_name])
+                if state_stack[-1] == self._end:
+                    return value_stack[-1]
+        raise _NotForTheFastPath  # unreachable: $END always ends or fails
+
+
+def _passes_through(rule) -> bool:
+    """A `?rule` with one symbol and no alias: Lark hands its child up as is."""
+    return rule.options.expand1 and len(rule.expansion) == 1 and rule.alias is None
+
+
+_DRIVER: _TableDriver | None = None
+
+
+def _driver() -> _TableDriver:
+    global _DRIVER
+    if _DRIVER is None:
+        _DRIVER = _TableDriver(_parser())
+    return _DRIVER
+
+
 def parse(source: str, filename: str = "<string>") -> Program:
     """Parse a program's text into its AST, or raise CompileError."""
     source = source.replace("\r\n", "\n").replace("\r", "\n")
     try:
-        # The LALR parser calls _BuildAST on each reduction, so no parse
+        # The LALR table calls _BuildAST on each reduction, so no parse
         # tree is built and nothing recurses.
-        statements = _parser().parse(source)
+        try:
+            statements = _driver().parse(source)
+        except _NotForTheFastPath:
+            statements = _parser().parse(source)  # raises Lark's own error
     except _MistakeAt as mistake:
         raise CompileError(
             mistake.message,

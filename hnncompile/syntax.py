@@ -74,11 +74,12 @@ class Program:
 
 def children(node: Expr) -> tuple[Expr, ...]:
     """The sub-expressions of `node`, left to right."""
-    if isinstance(node, UnaryOp):
-        return (node.operand,)
-    if isinstance(node, BinOp):
+    kind = type(node)
+    if kind is BinOp:
         return (node.left, node.right)
-    if isinstance(node, Call):
+    if kind is UnaryOp:
+        return (node.operand,)
+    if kind is Call:
         return node.args
     return ()
 
@@ -91,12 +92,12 @@ def walk_postorder(root: Expr) -> Iterator[Expr]:
     stack: list[tuple[Expr, bool]] = [(root, False)]
     while stack:
         node, children_done = stack.pop()
-        if children_done:
+        below = () if children_done else children(node)
+        if not below:  # a leaf, or a node whose children are done
             yield node
             continue
         stack.append((node, True))
-        for child in reversed(children(node)):
-            stack.append((child, False))
+        stack.extend((child, False) for child in reversed(below))
 
 
 # Binding strength of each kind of node, loosest first, for printing.

@@ -114,6 +114,22 @@ def test_runtime_domain_errors_are_pythons():
     assert math.isclose(f(math.e), 1.0)
 
 
+@pytest.mark.parametrize("target", ["python", "numpy"])
+def test_a_traceback_points_at_the_generated_line(target):
+    """The module is compiled a function at a time; line numbers must not move."""
+    import inspect
+    import traceback
+
+    f = hnncompile.compile("q = a * b\nf = exp(q) + 1 / q", target=target)
+    with pytest.raises(ZeroDivisionError) as caught:
+        f.backward(0.0, 2.0) if target == "python" else f.backward(0, 2)
+    frame = traceback.extract_tb(caught.value.__traceback__)[-1]
+    assert frame.name == "backward"
+    assert frame.line == f.source.splitlines()[frame.lineno - 1].strip()
+    assert "/" in frame.line
+    assert inspect.getsource(f.backward).startswith("def backward(")
+
+
 def test_the_package_docstring_example_runs():
     import doctest
 

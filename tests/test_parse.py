@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given, settings
+from test_properties import programs
 
 import hnncompile
 from hnncompile.parse import parse
@@ -177,3 +179,59 @@ def test_a_100000_term_sum_compiles():
     assert len(f.gates.eqns) == n - 1
     assert f(*range(7)) == sum(i % 7 for i in range(n))
     assert f.backward(*[1.0] * 7) == tuple(float(len(range(k, n, 7))) for k in range(7))
+
+
+# --- The table driver against Lark's own parser ---------------------------
+
+
+def _shape(statements) -> list[tuple]:
+    """Every node of every statement, with its position, in a fixed order."""
+    from hnncompile.syntax import walk_postorder
+
+    shape = []
+    for s in statements:
+        shape.append(("stmt", s.target and s.target.id, s.line, s.column))
+        for node in walk_postorder(s.value):
+            label = getattr(node, "op", None) or getattr(node, "func", None)
+            label = label or getattr(node, "id", None) or getattr(node, "text", None)
+            shape.append((type(node).__name__, label, node.line, node.column))
+    return shape
+
+
+@given(programs())
+@settings(max_examples=200)
+def test_table_driver_builds_what_larks_parser_builds(program):
+    from hnncompile import parse as parse_module
+
+    text = f"# a comment\n{program}  // and another\n\n"
+    ours = parse_module._driver().parse(text)
+    larks = parse_module._parser().parse(text)
+    assert _shape(ours) == _shape(larks)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "f = max(a,\n  b)\nvar g = f * 2",
+        "let = 3\nconst y = let + 1",
+        "x = Math.exp(-a) ; y = x ^ 2 ^ 3",
+        "",
+        "\n\n;\n",
+    ],
+)
+def test_table_driver_on_newlines_declarations_and_empty_programs(text):
+    from hnncompile import parse as parse_module
+
+    assert _shape(parse_module._driver().parse(text)) == _shape(
+        parse_module._parser().parse(text)
+    )
+
+
+@pytest.mark.parametrize("text", ["f = a +", "f = (a", "f = a $ b", "f = a b"])
+def test_table_driver_steps_aside_for_mistakes(text):
+    from hnncompile import parse as parse_module
+
+    with pytest.raises(parse_module._NotForTheFastPath):
+        parse_module._driver().parse(text)
+    with pytest.raises(hnncompile.CompileError):
+        parse(text)
