@@ -57,21 +57,24 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hnncompile",
-        description="Compile small math programs to readable Python forward and "
-        "backward functions.",
+        description="Compile small math programs to readable Python (or "
+        "JavaScript) forward and backward functions.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    compile_ = commands.add_parser("compile", help="write the generated Python module")
+    compile_ = commands.add_parser(
+        "compile", help="write the generated module (Python, NumPy or JavaScript)"
+    )
     _add_program(compile_)
     compile_.add_argument(
-        "-o", "--output", metavar="OUT.py", help="write here (default: stdout)"
+        "-o", "--output", metavar="OUT.py|OUT.js", help="write here (default: stdout)"
     )
     compile_.add_argument(
         "--target",
         default="python",
         choices=TARGETS,
-        help="python: floats and math; numpy: arrays that broadcast together",
+        help="python: floats and math; numpy: arrays that broadcast together; "
+        "js: an ES module in the tutorial's JavaScript",
     )
     compile_.add_argument(
         "--wrt", metavar="a,b", help="inputs to differentiate (default: all)"

@@ -1,4 +1,4 @@
-"""Gate list -> the Python module with `forward` and `backward`.
+"""Gate list -> the module with `forward` and `backward`, as text.
 
 The module is written in black's style directly (a 10,000-gate program
 should not wait for a formatter); black itself runs only when a user's long
@@ -9,8 +9,10 @@ every module unchanged.
 rules need, then walks the gates in reverse, one line per local gradient,
 `+=` where a wire fans out, and only for gradients that reach a `wrt` input.
 
-Two targets read the same gate catalogue: `python` (floats and `math`) and
-`numpy` (arrays that broadcast together; see `Target` for what differs).
+Three targets read the same gate catalogue: `python` (floats and `math`),
+`numpy` (arrays that broadcast together; see `Target` for what differs) and
+`js`, an ES module in the tutorial's JavaScript: the same lines, written
+with `var` and `;` by `_javascript_module`.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class Target:
     # Inputs may be arrays of different shapes that broadcast together, so an
     # input's gradient is summed back to its own shape (`unbroadcast`).
     broadcasts: bool
+    runs_in_python: bool = True  # else the compiled object runs the python target
 
 
 TARGETS = {
@@ -54,6 +57,7 @@ TARGETS = {
         in_place=False,
         broadcasts=True,
     ),
+    "js": Target("js", "", "Math.", "0.0", True, False, runs_in_python=False),
 }
 
 # The array target's one helper, written into a module that needs it.
@@ -270,6 +274,10 @@ def generate(
         language,
         propagate_copies=propagate_copies,
     )
+    if target == "js":
+        return _javascript_module(
+            gates, comments, params, output, grads, forward_lines, backward_lines
+        )
     lines = []
     if comments:
         lines += _header(
@@ -334,14 +342,15 @@ def generate_value_and_grad(
     return "\n".join(lines) + "\n"
 
 
-def generate_trace(gates: GateList) -> str:
+def generate_trace(gates: GateList, target: str = "python") -> str:
     """A module with one function, `trace(*inputs, dout=1.0)`, returning two
     dicts keyed by the source's wire names: every wire's value, and every
     wire's gradient (0.0 where a wire does not reach the output). It backs
-    `hnncompile.trace` and the drawings; learners read its results, not it."""
-    language = TARGETS["python"]
+    `hnncompile.trace` and the drawings, and in JavaScript (two objects in
+    an array) the explorer page; learners read its results, not it."""
+    language = TARGETS[target]
     names = _Names.of(gates)
-    forward_lines = {eqn.out: _forward_line(eqn, names) for eqn in gates.eqns}
+    forward_lines = {eqn.out: _forward_line(eqn, names, target) for eqn in gates.eqns}
     everything = frozenset(gates.inputs)
     body = _backward_body(
         gates, everything, names, forward_lines, False, language, recompute_all=True
@@ -354,6 +363,16 @@ def generate_trace(gates: GateList) -> str:
         for wire in wires
     )
     params = [names.value[i] for i in gates.inputs]
+    if target == "js":
+        params.append(f"{naming.UPSTREAM_GRADIENT} = 1.0")
+        return "\n".join(
+            [
+                f"function trace({', '.join(params)}) {{",
+                *(f"  {_javascript_statement(line)}" for line in body),
+                f"  return [{{{values}}}, {{{grads}}}];",
+                "}",
+            ]
+        )
     params.append(f"{naming.UPSTREAM_GRADIENT}=1.0")
     lines = [language.import_line]
     lines += _def("trace", params)
@@ -559,6 +578,56 @@ def _backward_body(
                 )
             lines.append(f"{grad} = {fill(language.zero, {'x': names.value[name]})}")
     return lines
+
+
+def _javascript_module(
+    gates: GateList,
+    comments: bool,
+    params: list[str],
+    output: str,
+    grads: list[str],
+    forward_lines: dict[str, str],
+    backward_lines: list[str],
+) -> str:
+    """The same lines as the Python module, as an ES module: `var` and `;`,
+    `//` comments, two-space indents, and backward returning an array."""
+    params_text = ", ".join(params)
+    backward_params = f"{params_text}, {naming.UPSTREAM_GRADIENT} = 1.0".lstrip(", ")
+    lines = []
+    if comments:
+        header = _header(gates, params_text, backward_params, output, grads)
+        # The Python header's tuple of gradients is an array here.
+        lines += [
+            line.replace(f"returns {_tuple(grads)}", f"returns [{', '.join(grads)}]")
+            for line in header
+        ]
+        lines += [""]
+    lines.append(f"export function forward({params_text}) {{")
+    lines += [f"  {_javascript_statement(line)}" for line in forward_lines.values()]
+    lines += [f"  return {output};", "}", ""]
+    lines.append(f"export function backward({backward_params}) {{")
+    lines += [f"  {_javascript_statement(line)}" for line in backward_lines]
+    lines += [f"  return [{', '.join(grads)}];", "}"]
+    return "\n".join(_javascript_comment(line) for line in lines) + "\n"
+
+
+def _javascript_statement(statement: str) -> str:
+    """One body line as JavaScript. The lines are the code generator's own:
+    a comment, `name = expression` (each name is assigned once) or
+    `name += expression` (a fan-out adding up its branches)."""
+    if statement.startswith("#"):
+        return statement
+    name, operator, expression = statement.split(" ", 2)
+    if operator == "=":
+        return f"var {name} = {expression};"
+    return f"{name} {operator} {expression};"
+
+
+def _javascript_comment(line: str) -> str:
+    stripped = line.lstrip(" ")
+    if stripped.startswith("#"):
+        return line[: len(line) - len(stripped)] + "//" + stripped[1:]
+    return line
 
 
 def _contribution_counts(steps) -> dict[str, int]:

@@ -76,7 +76,9 @@ class CompiledFunction:
         backward(*inputs, dout=1.0) -> tuple of gradients, one per `wrt` input.
         value_and_grad(*inputs, dout=1.0) -> (value, gradients) in one pass
             (generated on its first call).
-        target: "python" (floats) or "numpy" (arrays that broadcast together).
+        target: "python" (floats), "numpy" (arrays that broadcast together)
+            or "js" (source is an ES module; the callables are the Python
+            target's, which give the same numbers).
     """
 
     def __init__(
@@ -99,6 +101,11 @@ class CompiledFunction:
         self.value_and_grad: Callable[..., Any] = self._build_value_and_grad
         self._value_and_grad_source: str | None = None
         self._trace: Callable[..., Any] | None = None  # see trace.py
+        # The functions come from `source`; a JavaScript module cannot run
+        # here, so a `js` object calls the same gates' Python module.
+        self._runs_as = target if codegen.TARGETS[target].runs_in_python else "python"
+        if self._runs_as != target:
+            source = codegen.generate(gates, wrt=wrt, comments=False)
         namespace = load_module(source, self.output)
         self.forward: Callable[..., Any] = namespace["forward"]
         self.backward: Callable[..., Any] = namespace["backward"]
@@ -128,7 +135,7 @@ class CompiledFunction:
         attribute, and call it. Afterwards the attribute is the generated
         function itself, found in the object's dict like any value."""
         source = codegen.generate_value_and_grad(
-            self.gates, wrt=self.wrt, target=self.target
+            self.gates, wrt=self.wrt, target=self._runs_as
         )
         function = load_module(source, self.output)["value_and_grad"]
         if self._renamed:
@@ -143,7 +150,7 @@ class CompiledFunction:
         forward line kept (see codegen.generate_value_and_grad)."""
         if self._value_and_grad_source is None:
             return codegen.generate_value_and_grad(
-                self.gates, wrt=self.wrt, target=self.target
+                self.gates, wrt=self.wrt, target=self._runs_as
             )
         return self._value_and_grad_source
 

@@ -10,7 +10,9 @@ against a numerical gradient). Adding a gate is adding one entry here.
 
 Templates are Python (`math`) code; a gate whose NumPy form differs (the
 array target: ufuncs, masks instead of `if`, real reductions) gives that
-form beside it, in `numpy_forward` and `numpy_grads`.
+form beside it, in `numpy_forward` and `numpy_grads`, and a gate whose
+JavaScript differs (the tutorial's own language: `Math.exp`, `c ? a : b`)
+gives it in `js_forward` and `js_grads`.
 
 Placeholders in the templates (the explanations may use them all too):
   {x}, {y}     the gate's inputs (a wire's name or a number)
@@ -39,6 +41,8 @@ class Gate:
     params: tuple[str, ...] = ()  # constant parameters chosen when lowering
     numpy_forward: str | None = None  # the array target's forward, if not `forward`
     numpy_grads: tuple[str, ...] | None = None  # ... and its gradients
+    js_forward: str | None = None  # the JavaScript target's, if not `forward`
+    js_grads: tuple[str, ...] | None = None  # ... and its gradients
     reduces: bool = False  # on arrays, the output is one number, not elementwise
     symbol: str | None = None  # an operator's sign in a drawing; else the function
     # Where each input's local gradient is its own story (division), one part
@@ -69,6 +73,8 @@ class Gate:
         """The forward template and the gradient templates for `target`."""
         if target == "numpy":
             return self.numpy_forward or self.forward, self.numpy_grads or self.grads
+        if target == "js":
+            return self.js_forward or self.forward, self.js_grads or self.grads
         return self.forward, self.grads
 
     def placeholders(self, template: str) -> frozenset[str]:
@@ -89,10 +95,12 @@ def _fields(template: str) -> frozenset[str]:
 def fill(template: str, values: dict[str, str]) -> str:
     """Put names or numbers into a template.
 
-    A negative number before `**` is bracketed, as Python needs, and then
-    spaced as black spaces it: `(-2) ** t1`.
+    A negative number is bracketed where its sign would run into an
+    operator: before `**`, as Python needs, spaced as black spaces it
+    (`(-2) ** t1`); and after a minus sign, where `--2` would be a
+    decrement in JavaScript (`-(-2) / (b * b)`).
     """
-    if "**" not in template:
+    if "**" not in template and "-{" not in template:
         return template.format_map(values)
     parsed = _parsed(template)
     pieces = []
@@ -104,7 +112,9 @@ def fill(template: str, values: dict[str, str]) -> str:
             continue
         text = values[field]
         follows = parsed[index + 1][0] if index + 1 < len(parsed) else ""
-        if text.startswith("-") and follows.lstrip().startswith("**"):
+        if text.startswith("-") and (
+            follows.lstrip().startswith("**") or literal.endswith("-")
+        ):
             text = f"({text})"
         pieces.append(text)
     return "".join(pieces)
@@ -168,6 +178,7 @@ _GATES = (
         grads=("2 * {x} * {dout}",),
         explain="pow gate: d({x}**2)/d{x} = 2*{x}",
         symbol="x²",
+        js_forward="Math.pow({x}, 2)",
     ),
     Gate(
         name="powc",
@@ -177,6 +188,8 @@ _GATES = (
         grads=("{p} * {x}**{p_minus_1} * {dout}",),
         explain="pow gate: d({x}**{p})/d{x} = {p}*{x}**{p_minus_1}",
         symbol="x^{p}",
+        js_forward="Math.pow({x}, {p})",
+        js_grads=("{p} * Math.pow({x}, {p_minus_1}) * {dout}",),
     ),
     Gate(
         name="pow",
@@ -190,6 +203,11 @@ _GATES = (
         ),
         numpy_grads=("{y} * {x} ** ({y} - 1) * {dout}", "np.log({x}) * {out} * {dout}"),
         symbol="x^y",
+        js_forward="Math.pow({x}, {y})",
+        js_grads=(
+            "{y} * Math.pow({x}, {y} - 1) * {dout}",
+            "Math.log({x}) * {out} * {dout}",
+        ),
     ),
     Gate(
         name="exp",
@@ -200,6 +218,7 @@ _GATES = (
         explain="exp is its own derivative: the local gradient is the output {out}",
         numpy_forward="np.exp({x})",
         numpy_grads=("{out} * {dout}",),
+        js_forward="Math.exp({x})",
     ),
     Gate(
         name="log",
@@ -210,6 +229,7 @@ _GATES = (
         explain="d(log {x})/d{x} = 1/{x}",
         numpy_forward="np.log({x})",
         numpy_grads=("{dout} / {x}",),
+        js_forward="Math.log({x})",
     ),
     Gate(
         name="sqrt",
@@ -220,6 +240,7 @@ _GATES = (
         explain="d(sqrt {x})/d{x} = 0.5/sqrt({x}), and sqrt({x}) is the output {out}",
         numpy_forward="np.sqrt({x})",
         numpy_grads=("0.5 / {out} * {dout}",),
+        js_forward="Math.sqrt({x})",
     ),
     Gate(
         name="sin",
@@ -230,6 +251,8 @@ _GATES = (
         explain="d(sin {x})/d{x} = cos({x})",
         numpy_forward="np.sin({x})",
         numpy_grads=("np.cos({x}) * {dout}",),
+        js_forward="Math.sin({x})",
+        js_grads=("Math.cos({x}) * {dout}",),
     ),
     Gate(
         name="cos",
@@ -240,6 +263,8 @@ _GATES = (
         explain="d(cos {x})/d{x} = -sin({x})",
         numpy_forward="np.cos({x})",
         numpy_grads=("-np.sin({x}) * {dout}",),
+        js_forward="Math.cos({x})",
+        js_grads=("-Math.sin({x}) * {dout}",),
     ),
     Gate(
         name="tanh",
@@ -250,6 +275,8 @@ _GATES = (
         explain="d(tanh {x})/d{x} = 1 - tanh({x})**2, and tanh({x}) is the output {out}",
         numpy_forward="np.tanh({x})",
         numpy_grads=("(1 - {out}**2) * {dout}",),
+        js_forward="Math.tanh({x})",
+        js_grads=("(1 - {out} * {out}) * {dout}",),
     ),
     Gate(
         name="sigmoid",
@@ -260,6 +287,7 @@ _GATES = (
         explain="the sigmoid gate's local gradient is s*(1-s), s being its output {out}",
         numpy_forward="1 / (1 + np.exp(-{x}))",
         numpy_grads=("{out} * (1 - {out}) * {dout}",),
+        js_forward="1 / (1 + Math.exp(-{x}))",
     ),
     Gate(
         name="relu",
@@ -271,6 +299,8 @@ _GATES = (
         kink="{x}",
         numpy_forward="np.maximum(0.0, {x})",
         numpy_grads=("({x} > 0) * {dout}",),
+        js_forward="Math.max(0.0, {x})",
+        js_grads=("{x} > 0 ? {dout} : 0.0",),
     ),
     Gate(
         name="abs",
@@ -282,6 +312,8 @@ _GATES = (
         kink="{x}",
         numpy_forward="np.abs({x})",
         numpy_grads=("np.sign({x}) * {dout}",),
+        js_forward="Math.abs({x})",
+        js_grads=("{x} > 0 ? {dout} : {x} < 0 ? -{dout} : 0.0",),
     ),
     Gate(
         name="max",
@@ -297,6 +329,8 @@ _GATES = (
             "({x} >= {y}) * {dout}",
             "({y} > {x}) * {dout}",
         ),
+        js_forward="Math.max({x}, {y})",
+        js_grads=("{x} >= {y} ? {dout} : 0.0", "{y} > {x} ? {dout} : 0.0"),
     ),
     Gate(
         name="min",
@@ -312,6 +346,8 @@ _GATES = (
             "({x} <= {y}) * {dout}",
             "({y} < {x}) * {dout}",
         ),
+        js_forward="Math.min({x}, {y})",
+        js_grads=("{x} <= {y} ? {dout} : 0.0", "{y} < {x} ? {dout} : 0.0"),
     ),
     Gate(
         name="sum",

@@ -5,8 +5,9 @@
 - a bare expression's result is `out`;
 - a gradient is `d` + the wire's name (`da`, `dq`), and the gradient on the
   output arrives as the parameter `dout`;
-- a name Python cannot use (a keyword such as `lambda`) or one the generated
-  code needs itself (`math`, `np`, `max`, `dout`, ...) gets a `_` suffix.
+- a name Python or JavaScript cannot use (a keyword such as `lambda` or
+  `new`) or one the generated code needs itself (`math`, `np`, `Math`,
+  `max`, `dout`, ...) gets a `_` suffix, the same on every target.
 Every name handed out is unique.
 """
 
@@ -27,7 +28,16 @@ GENERATED_CODE_NAMES = frozenset(
         *("forward", "backward", UPSTREAM_GRADIENT, "unbroadcast"),  # our own
     }
 )
-RESERVED = frozenset(keyword.kwlist) | GENERATED_CODE_NAMES
+# JavaScript's reserved words (ES2023, strict mode, as a module is), and the
+# globals its generated code must still see.
+JAVASCRIPT_RESERVED = frozenset(
+    """await break case catch class const continue debugger default delete do
+    else enum export extends false finally for function if implements import in
+    instanceof interface let new null package private protected public return
+    static super switch this throw true try typeof var void while with yield
+    arguments eval undefined NaN Infinity Math Number""".split()
+)
+RESERVED = frozenset(keyword.kwlist) | GENERATED_CODE_NAMES | JAVASCRIPT_RESERVED
 
 
 def temporaries(taken: Iterable[str]) -> Iterator[str]:
