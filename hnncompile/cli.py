@@ -139,6 +139,18 @@ def _parser() -> argparse.ArgumentParser:
         help=".svg, .png or .dot",
     )
     draw.set_defaults(run=_draw)
+
+    explore = commands.add_parser(
+        "explore",
+        help="write an HTML page to play with the inputs and watch every wire's "
+        "value and gradient move (inputs not given start at 1)",
+    )
+    _add_program(explore)
+    explore.add_argument("values", nargs="*", metavar="NAME=VALUE")
+    explore.add_argument(
+        "-o", "--output", required=True, metavar="PAGE.html", help="the page to write"
+    )
+    explore.set_defaults(run=_explore)
     return parser
 
 
@@ -251,6 +263,23 @@ def _draw(args) -> int:
         raise _UserMistake(str(error)) from None
     except (ArithmeticError, ValueError) as error:
         raise _UserMistake(str(error)) from None
+    return EXIT_OK
+
+
+def _explore(args) -> int:
+    from .draw import DrawingUnavailable
+    from .explore import write
+
+    f = _load(args)
+    try:
+        write(f, args.output, _point(f, args.values))
+    except DrawingUnavailable as error:
+        raise _UserMistake(str(error)) from None
+    except (ArithmeticError, ValueError) as error:
+        raise _UserMistake(
+            f"the program cannot be evaluated at the starting point: {error}; "
+            "give other values (NAME=VALUE)"
+        ) from None
     return EXIT_OK
 
 

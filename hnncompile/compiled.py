@@ -175,6 +175,13 @@ class CompiledFunction:
 
         return draw(self, path, point or None)
 
+    def explore(self, path: str | PathLike[str], /, **point: Any) -> Path:
+        """Write a page to play with this program's inputs (see
+        hnncompile/explore.py); inputs not given start at 1. Needs Graphviz."""
+        from .explore import write
+
+        return write(self, path, point)
+
     def _repr_html_(self) -> str:
         """What Jupyter shows for a compiled object: its circuit, when
         Graphviz is installed and the program is small enough to read, and

@@ -11,6 +11,7 @@ program lays it out as SVG or PNG.
 from __future__ import annotations
 
 import html
+import itertools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -33,10 +34,17 @@ class DrawingUnavailable(RuntimeError):
 
 
 def circuit(
-    f: CompiledFunction, point: Mapping[str, float] | None = None, dout: float = 1.0
+    f: CompiledFunction,
+    point: Mapping[str, float] | None = None,
+    dout: float = 1.0,
+    caption: bool = True,
 ) -> graphviz.Digraph:
     """The circuit of `f` as a graphviz.Digraph; with `point` (a value for
-    every input), every wire carries its value and gradient there."""
+    every input), every wire carries its value and gradient there, and a
+    caption (unless `caption` is false) says where and which is which.
+
+    Each edge of a wire has the id `wire-<name>-<n>` in SVG, so a page can
+    find a wire's numbers (the green and the red text) and change them."""
     graphviz = _graphviz_package()
     numbers = None
     if point is not None:
@@ -47,7 +55,7 @@ def circuit(
         node_attr={"fontname": "Helvetica", "fontsize": "12"},
         edge_attr={"fontname": "Helvetica", "fontsize": "10", "arrowsize": "0.6"},
     )
-    if numbers is not None:
+    if numbers is not None and caption:
         at = ", ".join(f"{name} = {_number(point[name])}" for name in f.inputs)
         dot.attr(
             label=f"<at {html.escape(at)}: <font color='{VALUE_COLOUR}'>value</font>"
@@ -56,6 +64,11 @@ def circuit(
             fontname="Helvetica",
             fontsize="11",
         )
+    edges = itertools.count(1)
+
+    def edge_id(wire: str) -> str:
+        return f"wire-{wire}-{next(edges)}"
+
     source = {}  # wire -> the node its value leaves from
     with dot.subgraph(name="inputs") as inputs:
         inputs.attr(rank="source")
@@ -78,7 +91,7 @@ def circuit(
         for arg in eqn.args:
             if isinstance(arg, Wire):
                 label = _wire_label(arg.name, numbers, named=arg.name not in f.inputs)
-                dot.edge(source[arg.name], node, label=label)
+                dot.edge(source[arg.name], node, label=label, id=edge_id(arg.name))
             else:
                 constants += 1
                 dot.node(
@@ -92,7 +105,8 @@ def circuit(
     with dot.subgraph(name="output") as output:
         output.attr(rank="sink")
         output.node("output", f.output, shape="plaintext", fontsize="14")
-    dot.edge(source[f.output], "output", label=_wire_label(f.output, numbers, False))
+    label = _wire_label(f.output, numbers, False)
+    dot.edge(source[f.output], "output", label=label, id=edge_id(f.output))
     return dot
 
 

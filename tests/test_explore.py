@@ -1,0 +1,173 @@
+"""The explorer page: self-contained HTML, and a real browser playing with it.
+
+The browser tests drive Debian's Chromium headless with Playwright; CI
+installs both (.ci/run and the test extras). The numbers the page shows are
+computed by the JavaScript it carries; these tests read them off the page
+and compare them with the Python target at the same point.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+import hnncompile
+from hnncompile import explore
+from hnncompile.cli import main
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+NEURON = EXAMPLES / "neuron.hnn"
+TUTORIAL_POINT = dict(a=1.0, b=2.0, c=-3.0, x=-1.0, y=3.0)
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# As the machine's notes say: without the background-networking flags,
+# Chromium keeps trying to reach Google's hosts through a closed network.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def test_the_page_is_self_contained(tmp_path):
+    f = hnncompile.compile_file(NEURON)
+    text = explore.page(f, TUTORIAL_POINT)
+    # Nothing to fetch: no script or style from elsewhere, no link, no URL
+    # but the SVG namespaces (names, never fetched).
+    assert not re.search(r"<(link|img|iframe)\b|\bsrc=", text)
+    urls = set(re.findall(r"https?://[^\s\"'<>]+", text))
+    assert urls <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+    for name in f.inputs:
+        assert f'id="slider-{name}"' in text and f'id="box-{name}"' in text
+    # The generated module is in the page, and its code is shown.
+    assert "export function backward(a, x, b, y, c, dout = 1.0) {" in text
+    assert "var f = 1 / (1 + Math.exp(-q));" in text
+
+
+def test_a_source_cannot_close_the_script(tmp_path):
+    f = hnncompile.compile("# </script><script>alert(1)</script>\nf = a * 2")
+    text = explore.page(f)
+    script = text[text.index('<script type="module">') :]
+    assert script.count("</script>") == 1
+
+
+def test_cli_writes_the_page(tmp_path, capsys):
+    out = tmp_path / "page.html"
+    assert main(["explore", str(NEURON), "a=1", "b=2", "-o", str(out)]) == 0
+    assert '"start": {"a": 1.0, "x": 1.0, "b": 2.0, "y": 1.0, "c": 1.0}' in (
+        out.read_text()
+    )
+    assert main(["explore", "-e", "log(a)", "a=-1", "-o", str(out)]) == 2
+    assert "cannot be evaluated at the starting point" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright = None
+    if sync_playwright is None or CHROMIUM is None:
+        if os.environ.get("CI"):
+            raise RuntimeError("CI must run the browser tests: Playwright, Chromium")
+        pytest.skip("Playwright or Chromium is not installed")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_FLAGS
+        )
+        yield browser
+        browser.close()
+
+
+def _open(browser, tmp_path, f, point):
+    path = explore.write(f, tmp_path / "page.html", point)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(path.as_uri())
+    page.wait_for_function("document.querySelector('#output .value').textContent")
+    return page, errors
+
+
+def _shown(page, selector: str) -> float:
+    return float(page.inner_text(selector).replace("gradient", "").strip())
+
+
+def test_moving_a_slider_moves_every_number_on_the_page(browser, tmp_path):
+    started = time.perf_counter()
+    f = hnncompile.compile_file(NEURON)
+    page, errors = _open(browser, tmp_path, f, TUTORIAL_POINT)
+    assert _shown(page, "#output .value") == pytest.approx(0.8808, abs=5e-5)
+
+    # Drag a's slider right by 50 steps of 0.01, as a learner would with keys.
+    page.focus("#slider-a")
+    for _ in range(50):
+        page.keyboard.press("ArrowRight")
+    point = dict(TUTORIAL_POINT, a=float(page.input_value("#slider-a")))
+    assert point["a"] == pytest.approx(1.5)
+    assert float(page.input_value("#box-a")) == point["a"]
+
+    value, grads = f.grad(**point)
+    trace = f.trace(**point)
+    assert _shown(page, "#output .value") == pytest.approx(value, rel=1e-3)
+    for name in f.inputs:
+        assert _shown(page, f"#grad-{name}") == pytest.approx(grads[name], rel=1e-3)
+    for row in trace.rows:  # the table: every wire
+        assert _shown(page, f"#row-{row.wire} .value") == pytest.approx(
+            row.value, rel=1e-3, abs=1e-9
+        )
+        assert _shown(page, f"#row-{row.wire} .gradient") == pytest.approx(
+            row.gradient, rel=1e-3, abs=1e-9
+        )
+    # The drawing: the wire q carries its value and gradient at the new point.
+    q_texts = page.locator('g[id^="wire-q-"] text').all_text_contents()
+    assert float(q_texts[-2]) == pytest.approx(trace.values["q"], rel=1e-3)
+    assert float(q_texts[-1]) == pytest.approx(trace.gradients["q"], rel=1e-3)
+    # The code: the line computing dq shows dq's number now.
+    dq_line = page.locator(".line", has_text="var dq = ").first.inner_text()
+    assert float(dq_line.split("//")[-1]) == pytest.approx(
+        trace.gradients["q"], rel=1e-3
+    )
+    assert errors == []
+    print(f"browser test: {time.perf_counter() - started:.2f} s")
+
+
+def test_typing_a_number_and_nudging_raise_the_output(browser, tmp_path):
+    f = hnncompile.compile_file(NEURON)
+    page, errors = _open(browser, tmp_path, f, TUTORIAL_POINT)
+    page.focus("#box-c")  # type it key by key: the box must not rewrite itself
+    page.keyboard.press("Control+A")
+    page.keyboard.type("-2.50")
+    assert page.input_value("#box-c") == "-2.50"
+    point = dict(TUTORIAL_POINT, c=-2.5)
+    assert float(page.input_value("#slider-c")) == -2.5
+    assert _shown(page, "#output .value") == pytest.approx(f(**point), rel=1e-3)
+
+    page.click("#nudge")
+    grads = f.grad(**point)[1]
+    stepped = {k: v + 0.01 * grads[k] for k, v in point.items()}
+    assert _shown(page, "#output .value") == pytest.approx(f(**stepped), rel=1e-3)
+    assert f(**stepped) > f(**point)
+    for name in f.inputs:
+        shown = float(page.input_value(f"#box-{name}"))  # 6 digits
+        assert shown == pytest.approx(stepped[name], rel=1e-5)
+    assert "went from" in page.inner_text("#nudged")
+    assert errors == []
+
+
+def test_the_tutorials_chapter_1_nudge(browser, tmp_path):
+    """Chapter 1: one step of 0.01 takes the neuron from 0.8808 to 0.8825."""
+    f = hnncompile.compile_file(NEURON)
+    page, errors = _open(browser, tmp_path, f, TUTORIAL_POINT)
+    page.click("#nudge")
+    assert _shown(page, "#output .value") == pytest.approx(0.8825, abs=2e-4)
+    assert errors == []
