@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import os
 import re
-import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Collection, Sequence
 
 from . import naming
@@ -88,10 +87,15 @@ def identifiers(gates: GateList) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class _Names:
-    """The generated code's identifier for every wire and every gradient."""
+    """The generated code's identifier for every wire and every gradient.
+
+    Each gate's placeholders are worked out once, when first asked for (the
+    forward line), and read again by its backward lines: do not change the
+    dicts they return, nor `grad` once they are asked for (copy the object)."""
 
     value: dict[str, str]
     grad: dict[str, str]
+    _placeholders: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, gates: GateList) -> _Names:
@@ -102,11 +106,15 @@ class _Names:
         return self.value[operand.name] if isinstance(operand, Wire) else operand.text
 
     def placeholders(self, eqn: Eqn) -> dict[str, str]:
+        known = self._placeholders.get(eqn.out)
+        if known is not None:
+            return known
         gate = GATES[eqn.gate]
         values = {p: self.operand(a) for p, a in zip(gate.inputs, eqn.args)}
         values.update({p: c.text for p, c in zip(gate.params, eqn.params)})
         values["out"] = self.value[eqn.out]
         values["dout"] = self.grad[eqn.out]
+        self._placeholders[eqn.out] = values
         return values
 
 
@@ -404,7 +412,7 @@ def _fused_forward_lines(
     expressions: dict[str, tuple[str, int]] = {}  # folded wire -> (text, depth)
     lines = {}
     for eqn in gates.eqns:
-        values = names.placeholders(eqn)
+        values = dict(names.placeholders(eqn))  # changed below: a copy
         depth = 0
         for placeholder, arg in zip(GATES[eqn.gate].inputs, eqn.args):
             if isinstance(arg, Wire) and arg.name in expressions:
@@ -508,7 +516,8 @@ def _backward_body(
     wire's gradient is the gate's own, under its name.
     """
     plan = plan_backward(gates, wrt, language.name)
-    names = _Names(names.value, dict(names.grad))  # copies may rename gradients
+    if propagate_copies:  # it renames gradients as it goes: a fresh copy
+        names = _Names(names.value, dict(names.grad))
     contributions = _contribution_counts(plan.steps)
     lines = []
     if recompute_all:
@@ -651,9 +660,22 @@ def _comment(text: str) -> list[str]:
 
 
 def _wrap(text: str, indent: int) -> list[str]:
+    """Comment lines of at most the line length, filled word by word (as
+    textwrap would, for these one-space texts, at a tenth of its cost: a
+    large program has thousands of long comments); a word longer than a
+    line gets a line of its own."""
     width = LINE_LENGTH - indent - 2
-    wrapped = textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
-    return [f"# {line}" for line in wrapped]
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    if line:
+        lines.append(line)
+    return [f"# {line}" for line in lines]
 
 
 def _tuple(items: list[str]) -> str:

@@ -14,6 +14,8 @@ import html
 import itertools
 import linecache
 import re
+import types
+import weakref
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -33,13 +35,25 @@ def load_module(source: str, label: str) -> dict[str, Any]:
     """Execute generated source in a fresh namespace and return it.
 
     The source is registered with linecache, so tracebacks and
-    inspect.getsource show the generated lines.
+    inspect.getsource show the generated lines, for as long as one of its
+    functions lives: then it is forgotten, so that compiling many programs
+    does not keep every module's text.
     """
     filename = f"<hnncompile {label} #{next(_module_numbers)}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     namespace: dict[str, Any] = {"__name__": "hnncompile_generated"}
     for part in _top_level_parts(source):
         exec(builtins.compile(part, filename, "exec"), namespace)  # noqa: S102
+    functions = [v for v in namespace.values() if isinstance(v, types.FunctionType)]
+    alive = [len(functions)]
+
+    def forget_one() -> None:
+        alive[0] -= 1
+        if not alive[0]:
+            linecache.cache.pop(filename, None)
+
+    for function in functions:
+        weakref.finalize(function, forget_one)
     return namespace
 
 

@@ -3,6 +3,11 @@
 Every node carries the 1-based line and column where it starts in the
 source, so that later passes can point at it in a CompileError.
 
+Nodes are built once, by the parser, and never changed afterwards. They
+are plain dataclasses, not frozen ones: a frozen dataclass costs three
+times as much to build, and a program has about one node per token.
+Equality is identity (`eq=False`), so nodes can key dicts.
+
 Trees can be 100,000 nodes deep (a long sum is a left-leaning chain), so no
 code walks them recursively: see `walk_postorder` below, which every pass
 uses instead.
@@ -14,7 +19,7 @@ from dataclasses import dataclass
 from typing import Iterator, Union
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, slots=True)
 class Number:
     value: float
     text: str  # the literal as the user wrote it
@@ -22,14 +27,14 @@ class Number:
     column: int
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, slots=True)
 class Name:
     id: str
     line: int
     column: int
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, slots=True)
 class UnaryOp:
     op: str  # "-" or "+"
     operand: Expr
@@ -37,7 +42,7 @@ class UnaryOp:
     column: int
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, slots=True)
 class BinOp:
     op: str  # "+", "-", "*", "/", "**" ("^" is stored as "**")
     left: Expr
@@ -46,7 +51,7 @@ class BinOp:
     column: int
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, slots=True)
 class Call:
     func: str  # without any "Math." prefix
     args: tuple[Expr, ...]
@@ -57,7 +62,7 @@ class Call:
 Expr = Union[Number, Name, UnaryOp, BinOp, Call]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, slots=True)
 class Statement:
     target: Name | None  # None for a bare expression
     value: Expr
@@ -65,7 +70,7 @@ class Statement:
     column: int
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, slots=True)
 class Program:
     statements: tuple[Statement, ...]
     filename: str

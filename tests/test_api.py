@@ -134,3 +134,20 @@ def test_the_package_docstring_example_runs():
     import doctest
 
     assert doctest.testmod(hnncompile).failed == 0
+
+
+def test_a_dropped_program_leaves_no_source_behind():
+    import gc
+    import linecache
+
+    f = hnncompile.compile("q = a * b\nf = exp(q)")
+    f.value_and_grad(1.0, 2.0)
+    filenames = {f.forward.__code__.co_filename, f.value_and_grad.__code__.co_filename}
+    assert filenames <= set(linecache.cache)
+    forward = f.forward
+    del f
+    gc.collect()
+    assert forward.__code__.co_filename in linecache.cache  # still callable, still shown
+    del forward
+    gc.collect()
+    assert not filenames & set(linecache.cache)

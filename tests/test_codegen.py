@@ -17,6 +17,8 @@ from pathlib import Path
 import black
 import pytest
 from helpers import numerical_gradient
+from hypothesis import given
+from hypothesis import strategies as st
 
 import hnncompile
 
@@ -220,3 +222,23 @@ def test_comments_teach_in_the_tutorials_words():
     assert body[0].lstrip().startswith("#")
     bare = hnncompile.compile("q = a * b + a", comments=False).source
     assert "#" not in bare
+
+
+@given(
+    st.lists(
+        st.sampled_from(["a", "dh28571", "max(h1,", "s*(1-s),", "x**2)/dx", "z" * 90]),
+        min_size=1,
+        max_size=40,
+    ),
+    st.sampled_from([0, 4]),
+)
+def test_comment_wrapping_fills_lines_as_textwrap_does(words, indent):
+    import textwrap
+
+    from hnncompile.codegen import LINE_LENGTH, _wrap
+
+    text = " ".join(words)
+    expected = textwrap.wrap(
+        text, LINE_LENGTH - indent - 2, break_long_words=False, break_on_hyphens=False
+    )
+    assert _wrap(text, indent) == [f"# {line}" for line in expected]
