@@ -171,3 +171,15 @@ def test_the_tutorials_chapter_1_nudge(browser, tmp_path):
     page.click("#nudge")
     assert _shown(page, "#output .value") == pytest.approx(0.8825, abs=2e-4)
     assert errors == []
+
+
+def test_committed_page_is_up_to_date():
+    """examples/neuron.html, linked from the READMEs, is what explore writes
+    now (but for the drawing, which Graphviz versions lay out differently)."""
+
+    def without_drawing(text: str) -> str:
+        return re.sub(r"<svg.*</svg>", "<svg/>", text, flags=re.DOTALL)
+
+    fresh = explore.page(hnncompile.compile_file(NEURON), TUTORIAL_POINT)
+    committed = (EXAMPLES / "neuron.html").read_text(encoding="utf-8")
+    assert without_drawing(committed) == without_drawing(fresh)
