@@ -175,6 +175,26 @@ class CompiledFunction:
         value, grads = self.value_and_grad(*args, dout=dout, **kwargs)
         return value, dict(zip(self.wrt, grads))
 
+    def bind(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """The inputs of a call, given positionally, by keyword or both, as a
+        dict by input name; a TypeError like a call's for a wrong one."""
+        inputs = self.inputs
+        if len(args) > len(inputs):
+            raise TypeError(f"expected at most {len(inputs)} inputs, got {len(args)}")
+        point = dict(zip(inputs, args))
+        for name, value in kwargs.items():
+            if name not in inputs:
+                raise TypeError(
+                    f"{name!r} is not an input; the inputs are {', '.join(inputs)}"
+                )
+            if name in point:
+                raise TypeError(f"input {name!r} given twice")
+            point[name] = value
+        missing = [name for name in inputs if name not in point]
+        if missing:
+            raise TypeError(f"missing values for inputs: {', '.join(missing)}")
+        return point
+
     def trace(self, *args: Any, dout: Any = 1.0, **kwargs: Any) -> Trace:
         """Every wire's value and gradient at one point; see hnncompile.trace."""
         from .trace import trace

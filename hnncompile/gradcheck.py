@@ -15,7 +15,7 @@ so, and a disagreement there is reported as `kink`, not as a failure.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .codegen import generate_switches
 from .compiled import load_module
@@ -122,7 +122,7 @@ def gradcheck(
 
     The point is given like a call to f: positionally, by keyword, or both.
     """
-    point = _bind(f.inputs, args, kwargs)
+    point = f.bind(*args, **kwargs)
     x = [float(point[name]) for name in f.inputs]
     value = f.forward(*x)
     analytic = dict(zip(f.wrt, f.backward(*x)))
@@ -145,24 +145,6 @@ def gradcheck(
     return GradcheckReport(
         f.output, dict(zip(f.inputs, x)), value, tuple(rows), rtol, atol
     )
-
-
-def _bind(inputs: tuple[str, ...], args: tuple, kwargs: dict) -> dict[str, Any]:
-    if len(args) > len(inputs):
-        raise TypeError(f"expected at most {len(inputs)} inputs, got {len(args)}")
-    point = dict(zip(inputs, args))
-    for name, value in kwargs.items():
-        if name not in inputs:
-            raise TypeError(
-                f"{name!r} is not an input; the inputs are {', '.join(inputs)}"
-            )
-        if name in point:
-            raise TypeError(f"input {name!r} given twice")
-        point[name] = value
-    missing = [name for name in inputs if name not in point]
-    if missing:
-        raise TypeError(f"missing values for inputs: {', '.join(missing)}")
-    return point
 
 
 def _switch_function(f: CompiledFunction):

@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 from .codegen import generate_trace
 from .compiled import load_module
 from .gates import GATES, fill
-from .gradcheck import _bind
 from .ir import Wire
 
 if TYPE_CHECKING:
@@ -78,7 +77,7 @@ def trace(f: CompiledFunction, *args: Any, dout: Any = 1.0, **kwargs: Any) -> Tr
     Gradients are those of the output times `dout`, for every wire, whatever
     `f.wrt` says.
     """
-    point = _bind(f.inputs, args, kwargs)
+    point = f.bind(*args, **kwargs)
     values, gradients = _trace_function(f)(*(point[n] for n in f.inputs), dout=dout)
     rows = [
         TraceRow(name, "input", "", values[name], gradients[name]) for name in f.inputs

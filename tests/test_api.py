@@ -147,7 +147,22 @@ def test_a_dropped_program_leaves_no_source_behind():
     forward = f.forward
     del f
     gc.collect()
-    assert forward.__code__.co_filename in linecache.cache  # still callable, still shown
+    assert (
+        forward.__code__.co_filename in linecache.cache
+    )  # still callable, still shown
     del forward
     gc.collect()
     assert not filenames & set(linecache.cache)
+
+
+def test_bind_names_a_calls_inputs_or_complains_like_a_call():
+    f = hnncompile.compile("f = a * b + c")
+    assert f.bind(1, c=3, b=2) == {"a": 1, "b": 2, "c": 3}
+    for args, kwargs, message in [
+        ((1, 2, 3, 4), {}, "at most 3 inputs"),
+        ((1,), {"z": 2}, "'z' is not an input"),
+        ((1,), {"a": 2}, "given twice"),
+        ((1,), {"b": 2}, "missing values for inputs: c"),
+    ]:
+        with pytest.raises(TypeError, match=message):
+            f.bind(*args, **kwargs)
