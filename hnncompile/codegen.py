@@ -334,6 +334,7 @@ def generate_value_and_grad(
         language,
         recompute_all=True,
         propagate_copies=True,
+        plan=plan,
     )
     grads = [names.grad[i] for i in gates.inputs if i in wrt]
     output = names.value[gates.output]
@@ -508,6 +509,7 @@ def _backward_body(
     language: Target,
     recompute_all: bool = False,
     propagate_copies: bool = False,
+    plan: BackwardPlan | None = None,
 ) -> list[str]:
     """Recompute what the rules need, then one line per local gradient.
 
@@ -515,7 +517,8 @@ def _backward_body(
     wire with no other use (the add gate's `dt1 = dt2`) gets no line: the
     wire's gradient is the gate's own, under its name.
     """
-    plan = plan_backward(gates, wrt, language.name)
+    if plan is None:
+        plan = plan_backward(gates, wrt, language.name)
     if propagate_copies:  # it renames gradients as it goes: a fresh copy
         names = _Names(names.value, dict(names.grad))
     contributions = _contribution_counts(plan.steps)
