@@ -100,10 +100,11 @@ def test_the_ninja_example_and_dout(node):
 
 
 @given(programs(), st.lists(POINTS, min_size=3, max_size=3))
-@settings(max_examples=40)
+@settings(max_examples=100)
 def test_random_programs_give_the_python_targets_numbers(node, program, points):
     python = hnncompile.compile(program)
     js = hnncompile.compile(program, target="js")
+    optimized = hnncompile.compile(program, target="js", optimize=True)
     kept, expected = [], []
     for point in points:
         args = [dict(zip(INPUTS, point))[name] for name in python.inputs]
@@ -113,9 +114,10 @@ def test_random_programs_give_the_python_targets_numbers(node, program, points):
             continue  # Python raises where JavaScript gives NaN or Infinity
         kept.append(args)
     assume(expected and all(isinstance(v, float) for v, _ in expected))
-    for (value, grads), (want, want_grads) in zip(node.run(js.source, kept), expected):
-        assert close(value, want), (value, want)
-        assert all(close(g, w) for g, w in zip(grads, want_grads)), (grads, want_grads)
+    for module in (js.source, optimized.source):
+        for (value, grads), (want, want_grads) in zip(node.run(module, kept), expected):
+            assert close(value, want), (value, want)
+            assert all(close(g, w) for g, w in zip(grads, want_grads))
 
 
 @pytest.mark.parametrize(
