@@ -183,3 +183,23 @@ def test_committed_page_is_up_to_date():
     fresh = explore.page(hnncompile.compile_file(NEURON), TUTORIAL_POINT)
     committed = (EXAMPLES / "neuron.html").read_text(encoding="utf-8")
     assert without_drawing(committed) == without_drawing(fresh)
+
+
+@pytest.mark.parametrize(
+    "program, point",
+    [
+        ("new = lambda * 2\nf = max(new, this) + relu(Math)", {"lambda": 0.5}),
+        ("q = 3\nf = q * 2", {}),  # no inputs: nothing to move, still a page
+        ("f = sum(x) + x * x / 4 + pow(x, 3)", {"x": -1.5}),
+    ],
+)
+def test_awkward_programs_work_in_the_browser(browser, tmp_path, program, point):
+    f = hnncompile.compile(program)
+    page, errors = _open(browser, tmp_path, f, point)
+    start = {name: point.get(name, 1.0) for name in f.inputs}
+    assert _shown(page, "#output .value") == pytest.approx(f(**start), rel=1e-3)
+    page.click("#nudge")
+    grads = f.grad(**start)[1]
+    stepped = {k: v + 0.01 * grads[k] for k, v in start.items()}
+    assert _shown(page, "#output .value") == pytest.approx(f(**stepped), rel=1e-3)
+    assert errors == []
