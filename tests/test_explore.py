@@ -70,6 +70,14 @@ def test_cli_writes_the_page(tmp_path, capsys):
     assert "cannot be evaluated at the starting point" in capsys.readouterr().err
 
 
+def test_without_graphviz_the_cli_says_what_to_install(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` on it
+    out = tmp_path / "page.html"
+    assert main(["explore", str(NEURON), "-o", str(out)]) == 2
+    assert "apt-get install graphviz" in capsys.readouterr().err
+    assert not out.exists()
+
+
 @pytest.fixture(scope="module")
 def browser():
     try:
