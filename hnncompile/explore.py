@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
 from . import codegen, naming
+from .compiled import MAX_DRAWN_GATES
 from .draw import circuit, render
 from .trace import notation
 
@@ -39,8 +40,14 @@ def page(f: CompiledFunction, point: Mapping[str, float] | None = None) -> str:
     start = {name: float((point or {}).get(name, DEFAULT_VALUE)) for name in f.inputs}
     module = codegen.generate(f.gates, wrt=f.wrt, target="js")
     trace_function = codegen.generate_trace(f.gates, target="js")
-    svg = render(circuit(f, start, caption=False), "svg").decode("utf-8")
-    svg = svg[svg.index("<svg") :]  # no XML prolog inside HTML
+    if len(f.gates.eqns) <= MAX_DRAWN_GATES:
+        svg = render(circuit(f, start, caption=False), "svg").decode("utf-8")
+        svg = svg[svg.index("<svg") :]  # no XML prolog inside HTML
+    else:  # a drawing nobody could read, and minutes of layout
+        svg = (
+            f"<p>{len(f.gates.eqns)} gates are too many to draw (the limit is "
+            f"{MAX_DRAWN_GATES}); the table below has every wire.</p>"
+        )
     wires = [(name, "input", "") for name in f.inputs] + [
         (eqn.out, eqn.gate, notation(eqn)) for eqn in f.gates.eqns
     ]
@@ -171,6 +178,14 @@ const data = JSON.parse(document.getElementById("data").textContent);
 const format = (v) => (Number.isFinite(v) ? String(Number(v.toPrecision(4))) : String(v));
 const point = { ...data.start };
 
+// The drawing's edges by wire, found once: draw.py gives each the id
+// wire-<name>-<n>, and a name has no "-".
+const edges = {};
+document.querySelectorAll('g[id^="wire-"]').forEach((edge) => {
+  const wire = edge.id.slice("wire-".length, edge.id.lastIndexOf("-"));
+  (edges[wire] = edges[wire] || []).push(edge);
+});
+
 // Set an input everywhere but in the element being typed into or dragged.
 function setInput(name, value, changed = null) {
   point[name] = value;
@@ -200,7 +215,7 @@ function update() {
     const row = document.getElementById("row-" + wire);
     row.querySelector(".value").textContent = format(values[wire]);
     row.querySelector(".gradient").textContent = format(gradients[wire]);
-    document.querySelectorAll('g[id^="wire-' + wire + '-"]').forEach((edge) => {
+    (edges[wire] || []).forEach((edge) => {
       edge.querySelector('text[fill="#1e8449"]').textContent = format(values[wire]);
       edge.querySelector('text[fill="#c0392b"]').textContent = format(gradients[wire]);
     });

@@ -211,3 +211,17 @@ def test_awkward_programs_work_in_the_browser(browser, tmp_path, program, point)
     stepped = {k: v + 0.01 * grads[k] for k, v in start.items()}
     assert _shown(page, "#output .value") == pytest.approx(f(**stepped), rel=1e-3)
     assert errors == []
+
+
+def test_a_program_too_large_to_draw_still_gets_its_page(browser, tmp_path):
+    program = "\n".join(
+        ["h0 = a * b"] + [f"h{i} = tanh(h{i - 1}) + a" for i in range(1, 200)]
+    )
+    f = hnncompile.compile(program)
+    assert len(f.gates.eqns) > 300
+    page, errors = _open(browser, tmp_path, f, {"a": 0.5, "b": 0.25})
+    assert "too many to draw" in page.inner_text("#circuit")
+    value, grads = f.grad(a=0.5, b=0.25)
+    assert _shown(page, "#output .value") == pytest.approx(value, rel=1e-3)
+    assert _shown(page, "#grad-b") == pytest.approx(grads["b"], rel=1e-3)
+    assert errors == []
