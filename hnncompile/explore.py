@@ -93,13 +93,21 @@ def write(
     return path
 
 
+HEADING_LENGTH = 120  # characters of the program the page's title shows
+
+
 def _program_text(f: CompiledFunction) -> str:
-    lines = [
+    """The program's statements on one line, for the title; a long
+    program's cut short (the code on the page has it all)."""
+    statements = [
         line.strip()
         for line in f.gates.source.splitlines()
         if line.strip() and not line.strip().startswith(("#", "//"))
     ]
-    return "; ".join(lines)
+    text = "; ".join(statements)
+    if len(text) > HEADING_LENGTH:
+        text = text[: HEADING_LENGTH - 3].rstrip() + "..."
+    return text
 
 
 def _input_row(name: str, value: float) -> str:

@@ -225,3 +225,11 @@ def test_a_program_too_large_to_draw_still_gets_its_page(browser, tmp_path):
     assert _shown(page, "#output .value") == pytest.approx(value, rel=1e-3)
     assert _shown(page, "#grad-b") == pytest.approx(grads["b"], rel=1e-3)
     assert errors == []
+
+
+def test_a_long_programs_title_is_cut_short():
+    program = "\n".join(f"h{i} = a * {i}" for i in range(1, 400))
+    text = explore.page(hnncompile.compile(program), {"a": 1.0})
+    heading = re.search(r"<h1>Explore <code>(.*?)</code></h1>", text).group(1)
+    assert heading.startswith("h1 = a * 1; h2 = a * 2;") and heading.endswith("...")
+    assert len(heading) <= explore.HEADING_LENGTH
