@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
@@ -38,6 +39,14 @@ def page(f: CompiledFunction, point: Mapping[str, float] | None = None) -> str:
     """The explorer page for `f`, starting at `point` (missing inputs start
     at 1). Raises draw.DrawingUnavailable without Graphviz."""
     start = {name: float((point or {}).get(name, DEFAULT_VALUE)) for name in f.inputs}
+    unknown = sorted(set(point or {}) - set(f.inputs))
+    if unknown:
+        raise ValueError(
+            f"{', '.join(map(repr, unknown))}: not an input; "
+            f"the inputs are {', '.join(f.inputs) or 'none'}"
+        )
+    if not all(math.isfinite(value) for value in start.values()):
+        raise ValueError("the page starts from finite numbers: give others")
     module = codegen.generate(f.gates, wrt=f.wrt, target="js")
     trace_function = codegen.generate_trace(f.gates, target="js")
     if len(f.gates.eqns) <= MAX_DRAWN_GATES:

@@ -233,3 +233,11 @@ def test_a_long_programs_title_is_cut_short():
     heading = re.search(r"<h1>Explore <code>(.*?)</code></h1>", text).group(1)
     assert heading.startswith("h1 = a * 1; h2 = a * 2;") and heading.endswith("...")
     assert len(heading) <= explore.HEADING_LENGTH
+
+
+def test_a_starting_point_must_be_finite_inputs():
+    f = hnncompile.compile("f = a * b")
+    with pytest.raises(ValueError, match="finite"):
+        explore.page(f, {"a": float("inf")})
+    with pytest.raises(ValueError, match="'z': not an input"):
+        explore.page(f, {"z": 1.0})
