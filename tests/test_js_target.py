@@ -229,3 +229,13 @@ def test_javascript_templates_are_expressions_that_call_only_math():
         f"new Function({json.dumps(parameters)[1:-1]}, 'return ' + e);"
     )
     subprocess.run([NODE, "-e", script], check=True)
+
+
+def test_the_header_says_array_even_when_it_wraps():
+    names = [f"input_number_{i}" for i in range(12)]
+    f = hnncompile.compile(" + ".join(names), target="js")
+    comments = [line[3:] for line in f.source.splitlines() if line.startswith("// ")]
+    header = " ".join(comments)  # the text, however it wrapped
+    assert "returns [dinput_number_0, dinput_number_1," in header
+    assert "dinput_number_11]: the gradient of out" in header
+    assert "(dinput_number_0" not in header
