@@ -117,6 +117,19 @@ def _run(source: str, namespace: dict) -> dict:
     return namespace
 
 
+def _plain_function(gates, tool: str, namespace: dict) -> tuple[Callable, list[str]]:
+    """The program as a Python function of its inputs in `tool`'s terms,
+    returning the output (for the tools that differentiate a function),
+    and its parameter names."""
+    params, lines, out = body(gates, tool)
+    source = "\n".join(
+        [f"def f({', '.join(params)}):"]
+        + [f"    {line}" for line in lines]
+        + [f"    return {out}"]
+    )
+    return _run(source, namespace)["f"], params
+
+
 def _micrograd(gates):
     from micrograd.engine import Value
 
@@ -136,17 +149,9 @@ def _micrograd(gates):
 def _sympy(gates):
     import sympy as sp
 
-    params, lines, out = body(gates, "sympy")
-    namespace = _run(
-        "\n".join(
-            [f"def build({', '.join(params)}):"]
-            + [f"    {line}" for line in lines]
-            + [f"    return {out}"]
-        ),
-        {"sp": sp},
-    )
+    build, params = _plain_function(gates, "sympy", {"sp": sp})
     symbols = sp.symbols(params) if len(params) > 1 else [sp.Symbol(params[0])]
-    expression = namespace["build"](*symbols)
+    expression = build(*symbols)
     grads = [sp.diff(expression, s) for s in symbols]
     function = sp.lambdify(symbols, [expression, grads], cse=True, modules="math")
 
@@ -161,16 +166,8 @@ def _autograd(gates):
     import autograd
     import autograd.numpy as anp
 
-    params, lines, out = body(gates, "autograd")
-    namespace = _run(
-        "\n".join(
-            [f"def f({', '.join(params)}):"]
-            + [f"    {line}" for line in lines]
-            + [f"    return {out}"]
-        ),
-        {"anp": anp},
-    )
-    return autograd.value_and_grad(namespace["f"], tuple(range(len(params))))
+    f, params = _plain_function(gates, "autograd", {"anp": anp})
+    return autograd.value_and_grad(f, tuple(range(len(params))))
 
 
 def _torch(gates):
@@ -197,16 +194,8 @@ def _jax(gates):
     import jax.numpy as jnp
 
     jax.config.update("jax_enable_x64", True)
-    params, lines, out = body(gates, "jax")
-    namespace = _run(
-        "\n".join(
-            [f"def f({', '.join(params)}):"]
-            + [f"    {line}" for line in lines]
-            + [f"    return {out}"]
-        ),
-        {"jnp": jnp},
-    )
-    compiled = jax.jit(jax.value_and_grad(namespace["f"], tuple(range(len(params)))))
+    f, params = _plain_function(gates, "jax", {"jnp": jnp})
+    compiled = jax.jit(jax.value_and_grad(f, tuple(range(len(params)))))
 
     def run(*args):
         value, grads = compiled(*args)
