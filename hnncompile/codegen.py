@@ -86,8 +86,9 @@ def identifiers(gates: GateList) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
-class _Names:
-    """The generated code's identifier for every wire and every gradient.
+class Names:
+    """The generated code's identifier for every wire and every gradient
+    (`Names.of(gates)`; the explorer page reads them too).
 
     Each gate's placeholders are worked out once, when first asked for (the
     forward line), and read again by its backward lines: do not change the
@@ -98,7 +99,7 @@ class _Names:
     _placeholders: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, gates: GateList) -> _Names:
+    def of(cls, gates: GateList) -> Names:
         value = identifiers(gates)
         return cls(value, naming.gradient_names(value, gates.output))
 
@@ -266,7 +267,7 @@ def generate(
     only rename a gradient (see _backward_body)."""
     language = TARGETS[target]
     wrt = frozenset(gates.inputs if wrt is None else wrt)
-    names = _Names.of(gates)
+    names = Names.of(gates)
     params = [names.value[i] for i in gates.inputs]
     backward_params = [*params, f"{naming.UPSTREAM_GRADIENT}=1.0"]
     grads = [names.grad[i] for i in gates.inputs if i in wrt]
@@ -322,7 +323,7 @@ def generate_value_and_grad(
     """
     language = TARGETS[target]
     wrt = frozenset(gates.inputs if wrt is None else wrt)
-    names = _Names.of(gates)
+    names = Names.of(gates)
     plan = plan_backward(gates, wrt, target)
     forward_lines = _fused_forward_lines(gates, names, plan, target)
     body = _backward_body(
@@ -358,7 +359,7 @@ def generate_trace(gates: GateList, target: str = "python") -> str:
     `hnncompile.trace` and the drawings, and in JavaScript (two objects in
     an array) the explorer page; learners read its results, not it."""
     language = TARGETS[target]
-    names = _Names.of(gates)
+    names = Names.of(gates)
     forward_lines = {eqn.out: _forward_line(eqn, names, target) for eqn in gates.eqns}
     everything = frozenset(gates.inputs)
     body = _backward_body(
@@ -394,7 +395,7 @@ _FUSED_DEPTH = 8  # Python's parser allows ~200 nested brackets; stay well below
 
 
 def _fused_forward_lines(
-    gates: GateList, names: _Names, plan: BackwardPlan, target: str
+    gates: GateList, names: Names, plan: BackwardPlan, target: str
 ) -> dict[str, str]:
     """Forward lines, each temporary used once (and read by no rule) folded
     into its user: `f = 1 / (1 + np.exp(-((a * x) + (b * y))))`."""
@@ -494,7 +495,7 @@ def _black_statement(line: str) -> list[str]:
     return formatted.splitlines()[1:]
 
 
-def _forward_line(eqn: Eqn, names: _Names, target: str = "python") -> str:
+def _forward_line(eqn: Eqn, names: Names, target: str = "python") -> str:
     values = names.placeholders(eqn)
     forward, _ = GATES[eqn.gate].code(target)
     return f"{values['out']} = {fill(forward, values)}"
@@ -503,7 +504,7 @@ def _forward_line(eqn: Eqn, names: _Names, target: str = "python") -> str:
 def _backward_body(
     gates: GateList,
     wrt: frozenset[str],
-    names: _Names,
+    names: Names,
     forward_lines: dict[str, str],
     comments: bool,
     language: Target,
@@ -520,7 +521,7 @@ def _backward_body(
     if plan is None:
         plan = plan_backward(gates, wrt, language.name)
     if propagate_copies:  # it renames gradients as it goes: a fresh copy
-        names = _Names(names.value, dict(names.grad))
+        names = Names(names.value, dict(names.grad))
     contributions = _contribution_counts(plan.steps)
     lines = []
     if recompute_all:
@@ -608,7 +609,8 @@ def _javascript_module(
     lines = []
     if comments:
         returned = f"[{', '.join(grads)}]"  # an array, not a tuple
-        lines += _header(gates, params_text, backward_params, output, returned)
+        header = _header(gates, params_text, backward_params, output, returned)
+        lines += [f"//{line[1:]}" for line in header]  # each starts with "#"
         lines += [""]
     lines.append(f"export function forward({params_text}) {{")
     lines += [f"  {_javascript_statement(line)}" for line in forward_lines.values()]
@@ -616,7 +618,7 @@ def _javascript_module(
     lines.append(f"export function backward({backward_params}) {{")
     lines += [f"  {_javascript_statement(line)}" for line in backward_lines]
     lines += [f"  return [{', '.join(grads)}];", "}"]
-    return "\n".join(_javascript_comment(line) for line in lines) + "\n"
+    return "\n".join(lines) + "\n"
 
 
 def _javascript_statement(statement: str) -> str:
@@ -624,18 +626,11 @@ def _javascript_statement(statement: str) -> str:
     a comment, `name = expression` (each name is assigned once) or
     `name += expression` (a fan-out adding up its branches)."""
     if statement.startswith("#"):
-        return statement
+        return f"//{statement[1:]}"
     name, operator, expression = statement.split(" ", 2)
     if operator == "=":
         return f"var {name} = {expression};"
     return f"{name} {operator} {expression};"
-
-
-def _javascript_comment(line: str) -> str:
-    stripped = line.lstrip(" ")
-    if stripped.startswith("#"):
-        return line[: len(line) - len(stripped)] + "//" + stripped[1:]
-    return line
 
 
 def _contribution_counts(steps) -> dict[str, int]:
@@ -727,7 +722,7 @@ def generate_switches(gates: GateList) -> tuple[str, list[Eqn]]:
     The gradient checker evaluates it around a point to tell whether a kink
     lies within its step. It is not part of the user's module.
     """
-    names = _Names.of(gates)
+    names = Names.of(gates)
     kinked = [eqn for eqn in gates.eqns if GATES[eqn.gate].kink]
     params = ", ".join(names.value[i] for i in gates.inputs)
     lines = ["import math", f"def switches({params}):"]

@@ -23,7 +23,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
-from . import codegen, naming
+from . import codegen
 from .compiled import MAX_DRAWN_GATES
 from .draw import circuit, render
 from .trace import notation
@@ -141,10 +141,9 @@ def _line_numbers(f: CompiledFunction, module: str) -> list[list]:
 
     A gradient that adds up branches (`da += ...`) gets its number on its
     last line in each function only, where it is complete."""
-    values = codegen.identifiers(f.gates)
-    grads = naming.gradient_names(values, f.gates.output)
-    meaning = {ident: (wire, "value") for wire, ident in values.items()}
-    meaning.update({ident: (wire, "gradient") for wire, ident in grads.items()})
+    names = codegen.Names.of(f.gates)
+    meaning = {ident: (wire, "value") for wire, ident in names.value.items()}
+    meaning.update({ident: (wire, "gradient") for wire, ident in names.grad.items()})
     last_line = {}  # (function, identifier) -> the last line assigning it
     function = 0
     for i, line in enumerate(module.splitlines()):
