@@ -17,6 +17,7 @@ with `var` and `;` by `_javascript_module`.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -356,8 +357,8 @@ def generate_trace(gates: GateList, target: str = "python") -> str:
     """A module with one function, `trace(*inputs, dout=1.0)`, returning two
     dicts keyed by the source's wire names: every wire's value, and every
     wire's gradient (0.0 where a wire does not reach the output). It backs
-    `hnncompile.trace` and the drawings, and in JavaScript (two objects in
-    an array) the explorer page; learners read its results, not it."""
+    `hnncompile.trace` and the drawings, and in JavaScript (two Maps in an
+    array) the explorer page; learners read its results, not it."""
     language = TARGETS[target]
     names = Names.of(gates)
     forward_lines = {eqn.out: _forward_line(eqn, names, target) for eqn in gates.eqns}
@@ -374,12 +375,23 @@ def generate_trace(gates: GateList, target: str = "python") -> str:
     )
     params = [names.value[i] for i in gates.inputs]
     if target == "js":
+        # Maps, not object literals: in a literal, a wire named `__proto__`
+        # would set the object's prototype instead of holding its number.
+        def entries(identifiers: dict[str, str]) -> str:
+            pairs = ", ".join(f"[{json.dumps(w)}, {identifiers[w]}]" for w in wires)
+            return f"new Map([{pairs}])"
+
+        value_of = {wire: names.value[wire] for wire in wires}
+        grad_of = {
+            wire: names.grad[wire] if names.grad[wire] in assigned else "0.0"
+            for wire in wires
+        }
         params.append(f"{naming.UPSTREAM_GRADIENT} = 1.0")
         return "\n".join(
             [
                 f"function trace({', '.join(params)}) {{",
                 *(f"  {_javascript_statement(line)}" for line in body),
-                f"  return [{{{values}}}, {{{grads}}}];",
+                f"  return [{entries(value_of)}, {entries(grad_of)}];",
                 "}",
             ]
         )

@@ -72,9 +72,16 @@ def page(f: CompiledFunction, point: Mapping[str, float] | None = None) -> str:
     return _TEMPLATE.format(
         title=html.escape(f"{f.output}: hnncompile explorer"),
         heading=html.escape(_program_text(f)),
-        inputs="\n".join(_input_row(name, start[name]) for name in f.inputs),
+        note=_note(f),
+        inputs=(
+            _INPUTS.format(
+                rows="\n".join(_input_row(name, start[name]) for name in f.inputs)
+            )
+            if f.inputs
+            else ""
+        ),
         output=html.escape(f.output),
-        step=STEP_SIZE,
+        nudge=_NUDGE.format(step=STEP_SIZE) if f.wrt else "",
         svg=svg,
         rows="\n".join(
             f'<tr id="row-{html.escape(name)}"><td>{html.escape(name)}</td>'
@@ -119,6 +126,30 @@ def _program_text(f: CompiledFunction) -> str:
     return text
 
 
+def _note(f: CompiledFunction) -> str:
+    """What there is to do on the page: move the inputs and nudge them or,
+    with nothing to move, read the numbers."""
+    computed = "computed by the generated JavaScript on the right."
+    if not f.inputs:
+        return (
+            "This program has no inputs: its value is a constant. Every wire's "
+            f"value (green) and gradient (red) is {computed}"
+        )
+    note = (
+        "Move an input: every wire's value (green) and gradient (red) "
+        f"follows, {computed}"
+    )
+    if not f.wrt:
+        return (
+            f"{note} No input is differentiated (wrt is empty), so there is "
+            "nothing to nudge."
+        )
+    return (
+        f"{note} A nudge moves every input {STEP_SIZE} along its gradient, "
+        "and the output goes up."
+    )
+
+
 def _input_row(name: str, value: float) -> str:
     reach = max(5.0, 2 * abs(value))
     name = html.escape(name)
@@ -154,9 +185,20 @@ def _line_numbers(f: CompiledFunction, module: str) -> list[list]:
     return sorted([i, *meaning[identifier]] for (_, identifier), i in last_line.items())
 
 
+# What the HTML parser reads inside a <script> as the start of its "script
+# data escaped" states or as the end tag: in an escaped state, the page's
+# own </script> no longer ends the element, and none of its script runs.
+_SCRIPT_DATA_HAZARD = re.compile(r"<(?=!--|/?script)", re.IGNORECASE)
+
+
 def _script_text(text: str) -> str:
-    """Text safe inside <script>: nothing in it can close the element."""
-    return text.replace("</", "<\\/")
+    """Text safe inside <script>: nothing in it can close the element or
+    open an escaped state (`<!--`, `<script`, `</script`, in any case).
+
+    The generated code holds such text only in comments (the header echoes
+    the source) and the JSON data only in strings; there `\\u003c` stands
+    for `<`. The code shown on the page is the module as written."""
+    return _SCRIPT_DATA_HAZARD.sub(r"\\u003c", text)
 
 
 _STYLE = """
@@ -192,19 +234,23 @@ pre { background: #f7f7f7; padding: .8em; overflow-x: auto; font-size: .85em; }
 _SCRIPT = """
 const data = JSON.parse(document.getElementById("data").textContent);
 const format = (v) => (Number.isFinite(v) ? String(Number(v.toPrecision(4))) : String(v));
-const point = { ...data.start };
+// Maps, not objects, for whatever is keyed by a name: a wire may be
+// named __proto__, constructor or toString.
+const point = new Map(Object.entries(data.start));
+const nudged = document.getElementById("nudged"); // none without a gradient
 
 // The drawing's edges by wire, found once: draw.py gives each the id
 // wire-<name>-<n>, and a name has no "-".
-const edges = {};
+const edges = new Map();
 document.querySelectorAll('g[id^="wire-"]').forEach((edge) => {
   const wire = edge.id.slice("wire-".length, edge.id.lastIndexOf("-"));
-  (edges[wire] = edges[wire] || []).push(edge);
+  if (!edges.has(wire)) edges.set(wire, []);
+  edges.get(wire).push(edge);
 });
 
 // Set an input everywhere but in the element being typed into or dragged.
 function setInput(name, value, changed = null) {
-  point[name] = value;
+  point.set(name, value);
   const slider = document.getElementById("slider-" + name);
   const box = document.getElementById("box-" + name);
   const reach = Math.max(Number(slider.max), Math.abs(value));
@@ -216,7 +262,7 @@ function setInput(name, value, changed = null) {
 }
 
 function update() {
-  const args = data.inputs.map((name) => point[name]);
+  const args = data.inputs.map((name) => point.get(name));
   // The emitted JavaScript, and nothing else, computes every number.
   const value = forward(...args);
   const grads = backward(...args);
@@ -229,11 +275,11 @@ function update() {
   });
   data.wires.forEach((wire) => {
     const row = document.getElementById("row-" + wire);
-    row.querySelector(".value").textContent = format(values[wire]);
-    row.querySelector(".gradient").textContent = format(gradients[wire]);
-    (edges[wire] || []).forEach((edge) => {
-      edge.querySelector('text[fill="#1e8449"]').textContent = format(values[wire]);
-      edge.querySelector('text[fill="#c0392b"]').textContent = format(gradients[wire]);
+    row.querySelector(".value").textContent = format(values.get(wire));
+    row.querySelector(".gradient").textContent = format(gradients.get(wire));
+    (edges.get(wire) || []).forEach((edge) => {
+      edge.querySelector('text[fill="#1e8449"]').textContent = format(values.get(wire));
+      edge.querySelector('text[fill="#c0392b"]').textContent = format(gradients.get(wire));
     });
   });
   data.lines.forEach(([line, wire, kind]) => {
@@ -244,7 +290,7 @@ function update() {
       now.className = "now";
       element.appendChild(now);
     }
-    const number = kind === "value" ? values[wire] : gradients[wire];
+    const number = (kind === "value" ? values : gradients).get(wire);
     now.textContent = "  // " + format(number);
   });
   return value;
@@ -255,23 +301,33 @@ document.querySelectorAll("input[data-input]").forEach((element) => {
     const value = Number(element.value);
     if (element.value === "" || !Number.isFinite(value)) return;
     setInput(element.dataset.input, value, element);
-    document.getElementById("nudged").textContent = "";
+    if (nudged) nudged.textContent = "";
     update();
   });
 });
 
-document.getElementById("nudge").addEventListener("click", () => {
-  const args = data.inputs.map((name) => point[name]);
+document.getElementById("nudge")?.addEventListener("click", () => {
+  const args = data.inputs.map((name) => point.get(name));
   const before = forward(...args);
   const grads = backward(...args);
-  data.wrt.forEach((name, i) => setInput(name, point[name] + data.step * grads[i]));
+  data.wrt.forEach((name, i) => setInput(name, point.get(name) + data.step * grads[i]));
   const after = update();
-  document.getElementById("nudged").textContent =
+  nudged.textContent =
     data.output + " went from " + format(before) + " to " + format(after) +
     " (" + (after >= before ? "+" : "") + format(after - before) + ")";
 });
 
 update();
+"""
+
+_INPUTS = """<section id="inputs">
+<h2>Inputs</h2>
+{rows}
+</section>
+"""
+
+_NUDGE = """<button id="nudge" type="button">Nudge: a step of {step} along the gradient</button>
+<span id="nudged"></span>
 """
 
 _TEMPLATE = """<!DOCTYPE html>
@@ -283,20 +339,12 @@ _TEMPLATE = """<!DOCTYPE html>
 </head>
 <body>
 <h1>Explore <code>{heading}</code></h1>
-<p class="note">Move an input: every wire's value (green) and gradient (red)
-follows, computed by the generated JavaScript on the right. A nudge moves
-every input {step} along its gradient, and the output goes up.</p>
+<p class="note">{note}</p>
 <main>
 <div>
-<section id="inputs">
-<h2>Inputs</h2>
-{inputs}
-</section>
-<section>
+{inputs}<section>
 <p id="output">{output} = <span class="value"></span></p>
-<button id="nudge" type="button">Nudge: a step of {step} along the gradient</button>
-<span id="nudged"></span>
-</section>
+{nudge}</section>
 <section id="circuit">
 <h2>The circuit</h2>
 {svg}

@@ -8,16 +8,18 @@ and compare them with the Python target at the same point.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
 import hnncompile
-from hnncompile import explore
+from hnncompile import codegen, explore
 from hnncompile.cli import main
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -197,7 +199,6 @@ def test_committed_page_is_up_to_date():
     "program, point",
     [
         ("new = lambda * 2\nf = max(new, this) + relu(Math)", {"lambda": 0.5}),
-        ("q = 3\nf = q * 2", {}),  # no inputs: nothing to move, still a page
         ("f = sum(x) + x * x / 4 + pow(x, 3)", {"x": -1.5}),
     ],
 )
@@ -241,3 +242,122 @@ def test_a_starting_point_must_be_finite_inputs():
         explore.page(f, {"a": float("inf")})
     with pytest.raises(ValueError, match="'z': not an input"):
         explore.page(f, {"z": 1.0})
+
+
+# Names that are properties of every JavaScript object, and a comment that
+# opens the HTML parser's "script data escaped" states: a page must hold
+# them as the plain names and text they are.
+PROTOTYPE_PROGRAM = """# <!--<script> a comment that must stay a comment
+// <!--<SCRIPT type="module"> </Script > and its other spellings
+__proto__ = a * b
+constructor = __proto__ + toString
+hasOwnProperty = sigmoid(constructor)
+valueOf = hasOwnProperty * a + __proto__
+"""
+PROTOTYPE_POINT = {"a": 0.5, "b": -1.5, "toString": 2.0}
+
+
+def _inline_scripts(text: str) -> list[str]:
+    """What each <script> element holds, read as the HTML parser reads it
+    when nothing in it enters an escaped state: up to the first </script."""
+    return re.findall(r"<script\b[^>]*>(.*?)</script", text, flags=re.S | re.I)
+
+
+def test_no_script_on_the_page_holds_what_the_html_parser_escapes():
+    f = hnncompile.compile(PROTOTYPE_PROGRAM)
+    text = explore.page(f, PROTOTYPE_POINT)
+    scripts = _inline_scripts(text)
+    assert len(scripts) == 2  # the data, and the module with the page's script
+    for script in scripts:
+        assert not re.search(r"<!--|</?script", script, flags=re.I), script[:200]
+    # The module still holds the comment (as \u003c, which a comment keeps as
+    # it is), and the code shown on the page quotes it as written.
+    assert "//     # \\u003c!--\\u003cscript> a comment" in scripts[1]
+    assert "# &lt;!--&lt;script&gt; a comment" in text
+    # The data is JSON still, and says the same.
+    data = json.loads(scripts[0])
+    assert data["inputs"] == ["a", "b", "toString"]
+    assert data["start"] == PROTOTYPE_POINT
+
+
+def test_the_javascript_trace_holds_a_wire_named_like_a_prototype(tmp_path):
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("Node.js is not installed")
+    f = hnncompile.compile(PROTOTYPE_PROGRAM)
+    module = tmp_path / "trace.mjs"
+    module.write_text(
+        codegen.generate_trace(f.gates, target="js")
+        + "\nconst [values, gradients] = trace(0.5, -1.5, 2.0);"
+        + "\nconst plain = (m) => Object.fromEntries(m instanceof Map ? m : "
+        + "Object.entries(m));"
+        + "\nconsole.log(JSON.stringify([plain(values), plain(gradients)]));\n"
+    )
+    result = subprocess.run([node, str(module)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    values, gradients = json.loads(result.stdout)
+    expected = f.trace(**PROTOTYPE_POINT)
+    assert values == pytest.approx(expected.values)
+    assert gradients == pytest.approx(expected.gradients)
+    assert values["__proto__"] == -0.75  # a * b, not Object.prototype
+
+
+def test_a_page_with_such_names_and_comments_shows_every_number(browser, tmp_path):
+    f = hnncompile.compile(PROTOTYPE_PROGRAM)
+    page, errors = _open(browser, tmp_path, f, PROTOTYPE_POINT)
+    trace = f.trace(**PROTOTYPE_POINT)
+    assert _shown(page, "#output .value") == pytest.approx(f(**PROTOTYPE_POINT), 1e-3)
+    for name in f.inputs:
+        assert _shown(page, f"#grad-{name}") == pytest.approx(
+            trace.gradients[name], rel=1e-3
+        )
+    for row in trace.rows:
+        assert _shown(page, f"#row-{row.wire} .value") == pytest.approx(
+            row.value, rel=1e-3
+        )
+        assert _shown(page, f"#row-{row.wire} .gradient") == pytest.approx(
+            row.gradient, rel=1e-3
+        )
+    for wire in ("__proto__", "constructor", "hasOwnProperty"):
+        texts = page.locator(f'g[id^="wire-{wire}-"] text').all_text_contents()
+        assert float(texts[-2]) == pytest.approx(trace.values[wire], rel=1e-3)
+        assert float(texts[-1]) == pytest.approx(trace.gradients[wire], rel=1e-3)
+    # The nudge moves the inputs whose names are Object's own.
+    page.click("#nudge")
+    stepped = {k: v + 0.01 * trace.gradients[k] for k, v in PROTOTYPE_POINT.items()}
+    assert float(page.input_value("#box-toString")) == pytest.approx(
+        stepped["toString"], rel=1e-5
+    )
+    assert _shown(page, "#output .value") == pytest.approx(f(**stepped), rel=1e-3)
+    assert errors == []
+
+
+@pytest.mark.parametrize(
+    "program, wrt, note",
+    [
+        (
+            "q = 3\nf = q * 2",
+            None,
+            "This program has no inputs: its value is a constant.",
+        ),
+        ("f = a * 3 + b", [], "No input is differentiated (wrt is empty)"),
+    ],
+)
+def test_a_page_with_nothing_to_nudge_says_so(browser, tmp_path, program, wrt, note):
+    f = hnncompile.compile(program, wrt=wrt)
+    text = explore.page(f)
+    assert note in text
+    assert 'id="nudge"' not in text and "A nudge moves" not in text
+    assert ("Move an input" in text) == bool(f.inputs)
+    assert ('id="inputs"' in text) == bool(f.inputs)
+    page, errors = _open(browser, tmp_path, f, {})
+    start = {name: 1.0 for name in f.inputs}
+    assert page.locator("#nudge").count() == 0
+    assert _shown(page, "#output .value") == pytest.approx(f(**start))
+    for row in f.trace(**start).rows:
+        assert _shown(page, f"#row-{row.wire} .value") == pytest.approx(row.value)
+        assert _shown(page, f"#row-{row.wire} .gradient") == pytest.approx(row.gradient)
+    if f.inputs:  # the sliders still move the numbers
+        page.fill("#box-a", "2")
+        assert _shown(page, "#output .value") == pytest.approx(f(a=2.0, b=1.0))
+    assert errors == []
