@@ -174,12 +174,39 @@ def test_typing_a_number_and_nudging_raise_the_output(browser, tmp_path):
     assert errors == []
 
 
+# Where the READMEs say what one nudge does to the neuron: "0.8808 to N",
+# "rises to N".
+NUDGE_IN_DOCS = re.compile(r"(?:0\.8808 to|rises? to) (\d\.\d+)")
+
+
+def _documented_nudges() -> list[str]:
+    found = []
+    for readme in (EXAMPLES.parent / "README.md", EXAMPLES / "README.md"):
+        numbers = NUDGE_IN_DOCS.findall(" ".join(readme.read_text().split()))
+        assert numbers, f"{readme} no longer says where the nudge goes"
+        found += numbers
+    return found
+
+
+def test_the_readmes_say_where_the_nudge_goes():
+    """The number both READMEs give is the page's: 4 significant digits."""
+    f = hnncompile.compile_file(NEURON)
+    grads = f.grad(**TUTORIAL_POINT)[1]
+    after = f(**{k: v + 0.01 * grads[k] for k, v in TUTORIAL_POINT.items()})
+    assert after == pytest.approx(0.88255, abs=1e-5)  # the tutorial cuts it to 0.8825
+    assert set(_documented_nudges()) == {f"{after:.4g}"}
+
+
 def test_the_tutorials_chapter_1_nudge(browser, tmp_path):
-    """Chapter 1: one step of 0.01 takes the neuron from 0.8808 to 0.8825."""
+    """Chapter 1: one step of 0.01 takes the neuron from 0.8808 to 0.88255,
+    which the page shows as 0.8826, and the READMEs say so."""
     f = hnncompile.compile_file(NEURON)
     page, errors = _open(browser, tmp_path, f, TUTORIAL_POINT)
     page.click("#nudge")
-    assert _shown(page, "#output .value") == pytest.approx(0.8825, abs=2e-4)
+    shown = page.inner_text("#output .value")
+    assert float(shown) == pytest.approx(0.88255, abs=1e-4)
+    assert page.inner_text("#nudged").startswith(f"f went from 0.8808 to {shown} (")
+    assert set(_documented_nudges()) == {shown}
     assert errors == []
 
 
