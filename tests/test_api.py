@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from helpers import numerical_gradient
 
 import hnncompile
 
@@ -166,3 +167,51 @@ def test_bind_names_a_calls_inputs_or_complains_like_a_call():
     ]:
         with pytest.raises(TypeError, match=message):
             f.bind(*args, **kwargs)
+
+
+@pytest.mark.parametrize("target", ["python", "numpy"])
+@pytest.mark.parametrize(
+    "program, point, value, grads",
+    [
+        # f = 3*__debug__ + __debug__*x: gradients 3 + x and __debug__
+        ("f = 3 * __debug__ + __debug__ * x", (2.0, 5.0), 16.0, (8.0, 2.0)),
+        # __debug__ = a*a, f = __debug__ + a: gradient 2a + 1
+        ("__debug__ = a * a\nf = __debug__ + a", (3.0,), 12.0, (7.0,)),
+    ],
+)
+def test_debug_is_renamed_like_a_keyword(target, program, point, value, grads):
+    f = hnncompile.compile(program, target=target)
+    assert "__debug___" in f.source
+    assert f(*point) == value
+    assert f.backward(*point) == grads
+    assert tuple(f.grad(*point)[1].values()) == grads
+    assert f.grad(**dict(zip(f.inputs, point))) == f.grad(*point)
+    assert grads == pytest.approx(numerical_gradient(f, point), rel=1e-6)
+
+
+def test_a_gradient_is_d_and_the_users_name_renamed_only_if_it_must_be():
+    f = hnncompile.compile("f = class * 2")
+    assert "def backward(class_, dout=1.0):" in f.source
+    assert "dclass = 2 * dout" in f.source and "return (dclass,)" in f.source
+    assert f.grad(1.0) == (2.0, {"class": 2.0})
+    # `del` and `do` are Python's and JavaScript's words: d_el, d_o
+    g = hnncompile.compile("lambda = el * o\nf = lambda * dout")
+    assert "return d_el, d_o, ddout" in g.source
+    assert "dlambda = dout_ * dout" in g.source
+    # `dclass` is an input here, so the gradient of `class` cannot be it
+    h = hnncompile.compile("f = class * dclass")
+    assert "return d_class, ddclass" in h.source
+    assert h.grad(2.0, 3.0) == (6.0, {"class": 3.0, "dclass": 2.0})
+
+
+def test_naming_gradient_names_follow_the_source_names():
+    from hnncompile import naming
+
+    values = naming.python_names(["class", "x", "el", "f"], ["class", "x", "el", "f"])
+    assert values == {"class": "class_", "x": "x", "el": "el", "f": "f"}
+    assert naming.gradient_names(values, "f") == {
+        "class": "dclass",
+        "x": "dx",
+        "el": "d_el",
+        "f": "dout",
+    }
