@@ -90,6 +90,9 @@ class CompiledFunction:
         backward(*inputs, dout=1.0) -> tuple of gradients, one per `wrt` input.
         value_and_grad(*inputs, dout=1.0) -> (value, gradients) in one pass
             (generated on its first call).
+        The gradient from above, dout, is the argument after the inputs, or
+        the keyword `dout` unless an input has that name (then `dout=` is
+        the input). Every input may be given by keyword, `self` included.
         target: "python" (floats), "numpy" (arrays that broadcast together)
             or "js" (source is an ES module; the callables are the Python
             target's, which give the same numbers).
@@ -139,12 +142,12 @@ class CompiledFunction:
             {"__call__": staticmethod(self.forward), "__module__": __name__},
         )
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, /, *args: Any, **kwargs: Any) -> Any:
         """The value: the generated forward (each object's class replaces
         this with forward itself, see __init__)."""
         return self.forward(*args, **kwargs)
 
-    def _build_value_and_grad(self, *args: Any, **kwargs: Any) -> Any:
+    def _build_value_and_grad(self, /, *args: Any, **kwargs: Any) -> Any:
         """`f.value_and_grad` until its first call: generate it, make it the
         attribute, and call it. Afterwards the attribute is the generated
         function itself, found in the object's dict like any value."""
@@ -168,14 +171,18 @@ class CompiledFunction:
             )
         return self._value_and_grad_source
 
-    def grad(
-        self, *args: Any, dout: Any = 1.0, **kwargs: Any
-    ) -> tuple[Any, dict[str, Any]]:
-        """The value and a dict of gradients, one per `wrt` input."""
-        value, grads = self.value_and_grad(*args, dout=dout, **kwargs)
+    def grad(self, /, *args: Any, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
+        """The value and a dict of gradients, one per `wrt` input:
+        `f.grad(*inputs, dout=1.0)`, taking what value_and_grad takes.
+
+        The gradient from above, `dout`, is the argument after the inputs,
+        or the keyword `dout`; when an input is itself named `dout`, the
+        keyword is that input's, and the gradient from above goes after
+        the inputs: `f.grad(1.5, -0.5, 2.0)`."""
+        value, grads = self.value_and_grad(*args, **kwargs)
         return value, dict(zip(self.wrt, grads))
 
-    def bind(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    def bind(self, /, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """The inputs of a call, given positionally, by keyword or both, as a
         dict by input name; a TypeError like a call's for a wrong one."""
         inputs = self.inputs
@@ -235,8 +242,12 @@ class CompiledFunction:
     def __repr__(self) -> str:
         return (
             f"<hnncompile.CompiledFunction {self.output}({', '.join(self.inputs)}), "
-            f"{len(self.gates.eqns)} gates>"
+            f"{_count(len(self.gates.eqns), 'gate')}>"
         )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _taking_user_names(function: Callable, renamed: dict[str, str]) -> Callable:

@@ -169,6 +169,52 @@ def test_bind_names_a_calls_inputs_or_complains_like_a_call():
             f.bind(*args, **kwargs)
 
 
+def test_an_input_named_dout_is_an_input_everywhere():
+    # r = dout*x + x*x, z = r*dout: dz/ddout = r + dout*x, dz/dx = dout*(dout + 2x)
+    program = "r = dout * x + x * x\nz = r * dout"
+    f = hnncompile.compile(program)
+    assert f.inputs == ("dout", "x")
+    value, grads = -0.75, {"dout": -1.25, "x": 0.75}
+    assert hnncompile.compile(program).value_and_grad(dout=1.5, x=-0.5) == (
+        value,
+        (-1.25, 0.75),
+    )  # by keyword on the first call, which builds the function
+    assert f.grad(1.5, -0.5) == (value, grads)
+    assert f.grad(dout=1.5, x=-0.5) == (value, grads)
+    assert f.grad(x=-0.5, dout=1.5) == (value, grads)
+    assert f.value_and_grad(1.5, -0.5) == (value, (-1.25, 0.75))
+    assert f.value_and_grad(x=-0.5, dout=1.5) == (value, (-1.25, 0.75))
+    assert f.backward(dout=1.5, x=-0.5) == (-1.25, 0.75)
+    # The gradient from above is the argument after the inputs.
+    assert f.grad(1.5, -0.5, 2.0) == (value, {"dout": -2.5, "x": 1.5})
+    assert f.value_and_grad(1.5, -0.5, 2.0) == (value, (-2.5, 1.5))
+    assert f.backward(1.5, -0.5, 2.0) == (-2.5, 1.5)
+    numerical = numerical_gradient(f, [1.5, -0.5])
+    assert list(f.grad(1.5, -0.5)[1].values()) == pytest.approx(numerical, rel=1e-6)
+    with pytest.raises(TypeError):
+        f.grad(1.5, -0.5, 2.0, 3.0)
+
+
+def test_dout_after_the_inputs_or_by_keyword_without_an_input_named_dout():
+    f = hnncompile.compile("pow((a*b+c)*d, 2)")
+    halves = {"a": 160.0, "b": 80.0, "c": 80.0, "d": 100.0}
+    assert f.grad(1, 2, 3, 4, 0.5) == (400, halves)
+    assert f.grad(1, 2, 3, 4, dout=0.5) == (400, halves)
+    assert f.grad(a=1, b=2, c=3, d=4, dout=0.5) == (400, halves)
+
+
+def test_an_input_named_self():
+    program = "f = self * self + 2 * self"  # df/dself = 2*self + 2
+    assert hnncompile.compile(program).value_and_grad(self=3.0) == (15.0, (8.0,))
+    f = hnncompile.compile(program)
+    assert f.grad(self=3.0) == (15.0, {"self": 8.0})
+    assert f.grad(3.0) == (15.0, {"self": 8.0})
+    assert f.value_and_grad(self=3.0) == (15.0, (8.0,))
+    assert f.bind(self=1) == {"self": 1}
+    assert f(self=3.0) == 15.0
+    assert f.backward(self=3.0) == (8.0,)
+
+
 @pytest.mark.parametrize("target", ["python", "numpy"])
 @pytest.mark.parametrize(
     "program, point, value, grads",
@@ -215,3 +261,10 @@ def test_naming_gradient_names_follow_the_source_names():
         "el": "d_el",
         "f": "dout",
     }
+
+
+def test_the_repr_counts_gates():
+    assert repr(hnncompile.compile("f = a * b")) == (
+        "<hnncompile.CompiledFunction f(a, b), 1 gate>"
+    )
+    assert repr(hnncompile.compile("f = a * b + 1")).endswith(", 2 gates>")
