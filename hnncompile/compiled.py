@@ -179,12 +179,44 @@ class CompiledFunction:
         or the keyword `dout`; when an input is itself named `dout`, the
         keyword is that input's, and the gradient from above goes after
         the inputs: `f.grad(1.5, -0.5, 2.0)`."""
-        value, grads = self.value_and_grad(*args, **kwargs)
+        try:
+            value, grads = self.value_and_grad(*args, **kwargs)
+        except (TypeError, ValueError) as error:
+            self._refuse_arrays(args, kwargs, error)
+            raise
+        if not isinstance(value, (float, int)):  # a number costs one check
+            self._refuse_arrays(args, kwargs)
         return value, dict(zip(self.wrt, grads))
+
+    def _refuse_arrays(
+        self, args: tuple, kwargs: dict[str, Any], error: Exception | None = None
+    ) -> None:
+        """A TypeError that says so where a target of numbers was given an
+        array (or a list): the raw functions fail on it in Python's words,
+        or, where the in-place `+=` of a fan-out shares arrays, give wrong
+        gradients."""
+        if codegen.TARGETS[self._runs_as].broadcasts:
+            return
+        inputs = self.inputs
+        described = [(f"input {name!r}", v) for name, v in zip(inputs, args)]
+        for v in args[len(inputs) : len(inputs) + 1]:
+            described.append(("the gradient from above (dout)", v))
+        for name, v in kwargs.items():
+            what = "input" if name in inputs else "the gradient from above"
+            described.append((f"{what} {name!r}", v))
+        for what, value in described:
+            shape = _array_shape(value)
+            if shape is not None:
+                raise TypeError(
+                    f"{what} is {shape}, and the {self.target} target takes "
+                    'numbers: arrays want target="numpy", as in '
+                    'hnncompile.compile(source, target="numpy")'
+                ) from error
 
     def bind(self, /, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """The inputs of a call, given positionally, by keyword or both, as a
-        dict by input name; a TypeError like a call's for a wrong one."""
+        dict by input name; a TypeError like a call's for a wrong one, and
+        for an array where the target takes numbers."""
         inputs = self.inputs
         if len(args) > len(inputs):
             raise TypeError(f"expected at most {len(inputs)} inputs, got {len(args)}")
@@ -200,6 +232,7 @@ class CompiledFunction:
         missing = [name for name in inputs if name not in point]
         if missing:
             raise TypeError(f"missing values for inputs: {', '.join(missing)}")
+        self._refuse_arrays((), point)
         return point
 
     def trace(self, *args: Any, dout: Any = 1.0, **kwargs: Any) -> Trace:
@@ -248,6 +281,17 @@ class CompiledFunction:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _array_shape(value: Any) -> str | None:
+    """What an array or a list is, in words ("an array of shape (2,)");
+    None for a number, a NumPy scalar or a 0-d array."""
+    if isinstance(value, (list, tuple)):
+        return f"a {type(value).__name__} of {_count(len(value), 'element')}"
+    ndim = getattr(value, "ndim", 0)
+    if isinstance(ndim, int) and ndim > 0:
+        return f"an array of shape {tuple(getattr(value, 'shape', ()))}"
+    return None
 
 
 def _taking_user_names(function: Callable, renamed: dict[str, str]) -> Callable:

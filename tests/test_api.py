@@ -263,6 +263,46 @@ def test_naming_gradient_names_follow_the_source_names():
     }
 
 
+ARRAY_MESSAGE = 'arrays want target="numpy"'
+
+
+@pytest.mark.parametrize("target", ["python", "js"])
+def test_arrays_on_the_python_target_say_which_target_takes_them(tmp_path, target):
+    np = pytest.importorskip("numpy")
+    array = np.array([1.0, 2.0])
+    for program, args in [
+        ("f = sigmoid(x)", (array,)),  # math.exp refuses it: TypeError
+        ("f = max(x, 0)", (array,)),  # `if` on an array: ValueError
+        ("f = a * b", (array, array)),  # runs, but += may alias: refused
+        ("f = a * b", ([1.0, 2.0], 3.0)),  # a list
+    ]:
+        f = hnncompile.compile(program, target=target)
+        for call in [
+            lambda: f.grad(*args),
+            lambda: hnncompile.gradcheck(f, *args),
+            lambda: hnncompile.trace(f, *args),
+            lambda: f.trace(*args),
+            lambda: f.draw(tmp_path / "c.dot", **dict(zip(f.inputs, args))),
+        ]:
+            with pytest.raises(TypeError, match=ARRAY_MESSAGE) as caught:
+                call()
+            assert f"input {f.inputs[0]!r}" in str(caught.value)
+    # Numbers of every kind still work, NumPy's scalars and 0-d arrays too.
+    f = hnncompile.compile("f = sigmoid(x) * y", target=target)
+    for x in (0.5, np.float64(0.5), np.float32(0.5), np.array(0.5)):
+        value, grads = f.grad(x, 2.0)
+        assert value == pytest.approx(2 / (1 + math.exp(-0.5)))
+        assert hnncompile.gradcheck(f, x, 2.0).passed
+
+
+def test_the_raw_functions_give_pythons_own_errors_for_arrays():
+    np = pytest.importorskip("numpy")
+    f = hnncompile.compile("f = sigmoid(x)")
+    with pytest.raises(TypeError) as caught:
+        f(np.array([1.0, 2.0]))  # "only length-1 arrays ..." or similar
+    assert ARRAY_MESSAGE not in str(caught.value)
+
+
 def test_the_repr_counts_gates():
     assert repr(hnncompile.compile("f = a * b")) == (
         "<hnncompile.CompiledFunction f(a, b), 1 gate>"
