@@ -10,10 +10,12 @@ names.
 from __future__ import annotations
 
 import builtins
+import collections
 import html
 import itertools
 import linecache
 import re
+import threading
 import types
 import weakref
 from os import PathLike
@@ -31,13 +33,24 @@ _module_numbers = itertools.count(1)
 MAX_DRAWN_GATES = 300  # a notebook shows the circuit of programs up to this size
 
 
+# How many modules whose functions are all gone keep their text in
+# linecache, for the tracebacks still to be printed (a logged or saved
+# exception formats its lines later), and how much text that may be at most.
+KEPT_AFTER_DEATH = 16
+KEPT_AFTER_DEATH_CHARACTERS = 4_000_000
+_dead: collections.OrderedDict[str, int] = collections.OrderedDict()
+_dead_lock = threading.RLock()  # a finalizer may run inside another's lock
+
+
 def load_module(source: str, label: str) -> dict[str, Any]:
     """Execute generated source in a fresh namespace and return it.
 
     The source is registered with linecache, so tracebacks and
     inspect.getsource show the generated lines, for as long as one of its
-    functions lives: then it is forgotten, so that compiling many programs
-    does not keep every module's text.
+    functions lives, and afterwards while it is one of the last
+    KEPT_AFTER_DEATH modules to go (a traceback may be printed after the
+    object it came from is gone): so that compiling many programs does not
+    keep every module's text.
     """
     filename = f"<hnncompile {label} #{next(_module_numbers)}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
@@ -50,11 +63,25 @@ def load_module(source: str, label: str) -> dict[str, Any]:
     def forget_one() -> None:
         alive[0] -= 1
         if not alive[0]:
-            linecache.cache.pop(filename, None)
+            _retire(filename, len(source))
 
     for function in functions:
         weakref.finalize(function, forget_one)
     return namespace
+
+
+def _retire(filename: str, size: int) -> None:
+    """Keep a module whose functions are gone among the last few kept,
+    dropping the oldest from linecache."""
+    with _dead_lock:
+        _dead[filename] = size
+        total = sum(_dead.values())
+        while _dead and (
+            len(_dead) > KEPT_AFTER_DEATH or total > KEPT_AFTER_DEATH_CHARACTERS
+        ):
+            oldest, oldest_size = _dead.popitem(last=False)
+            total -= oldest_size
+            linecache.cache.pop(oldest, None)
 
 
 _TOP_LEVEL_DEF = re.compile(r"^(?=def )", re.MULTILINE)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 
 import pytest
 from helpers import numerical_gradient
@@ -137,9 +139,11 @@ def test_the_package_docstring_example_runs():
     assert doctest.testmod(hnncompile).failed == 0
 
 
-def test_a_dropped_program_leaves_no_source_behind():
+def test_dropped_programs_leave_only_the_last_few_sources_behind():
     import gc
     import linecache
+
+    from hnncompile import compiled
 
     f = hnncompile.compile("q = a * b\nf = exp(q)")
     f.value_and_grad(1.0, 2.0)
@@ -153,7 +157,22 @@ def test_a_dropped_program_leaves_no_source_behind():
     )  # still callable, still shown
     del forward
     gc.collect()
+    assert filenames <= set(linecache.cache)  # kept a while, for tracebacks
+    dropped = []
+    for i in range(3 * compiled.KEPT_AFTER_DEATH):
+        g = hnncompile.compile(f"f = a * {i}")
+        dropped.append(g.forward.__code__.co_filename)
+        del g
+    gc.collect()
     assert not filenames & set(linecache.cache)
+    kept = [name for name in dropped if name in linecache.cache]
+    assert len(kept) == compiled.KEPT_AFTER_DEATH
+    last = hnncompile.compile("f = a * b")
+    filename = last.forward.__code__.co_filename
+    del last
+    gc.collect()
+    assert filename in linecache.cache
+    assert sum(name in linecache.cache for name in dropped) == len(kept) - 1
 
 
 def test_bind_names_a_calls_inputs_or_complains_like_a_call():
@@ -301,6 +320,28 @@ def test_the_raw_functions_give_pythons_own_errors_for_arrays():
     with pytest.raises(TypeError) as caught:
         f(np.array([1.0, 2.0]))  # "only length-1 arrays ..." or similar
     assert ARRAY_MESSAGE not in str(caught.value)
+
+
+def test_a_traceback_printed_after_the_program_is_gone_shows_the_line():
+    script = """
+import gc, traceback, hnncompile
+try:
+    hnncompile.compile("f = log(x)")(-1.0)
+except ValueError:
+    traceback.print_exc()
+try:
+    hnncompile.compile("f = sqrt(y)").value_and_grad(-1.0)
+except ValueError as error:
+    later = traceback.TracebackException.from_exception(error, lookup_lines=False)
+    del error
+gc.collect()
+print("".join(later.format()))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert "    f = math.log(x)\n" in result.stderr
+    assert "in value_and_grad\n    f = math.sqrt(y)\n" in result.stdout
 
 
 def test_the_repr_counts_gates():
