@@ -10,10 +10,12 @@ names.
 from __future__ import annotations
 
 import builtins
+import collections
 import html
 import itertools
 import linecache
 import re
+import threading
 import types
 import weakref
 from os import PathLike
@@ -31,13 +33,24 @@ _module_numbers = itertools.count(1)
 MAX_DRAWN_GATES = 300  # a notebook shows the circuit of programs up to this size
 
 
+# How many modules whose functions are all gone keep their text in
+# linecache, for the tracebacks still to be printed (a logged or saved
+# exception formats its lines later), and how much text that may be at most.
+KEPT_AFTER_DEATH = 16
+KEPT_AFTER_DEATH_CHARACTERS = 4_000_000
+_dead: collections.OrderedDict[str, int] = collections.OrderedDict()
+_dead_lock = threading.RLock()  # a finalizer may run inside another's lock
+
+
 def load_module(source: str, label: str) -> dict[str, Any]:
     """Execute generated source in a fresh namespace and return it.
 
     The source is registered with linecache, so tracebacks and
     inspect.getsource show the generated lines, for as long as one of its
-    functions lives: then it is forgotten, so that compiling many programs
-    does not keep every module's text.
+    functions lives, and afterwards while it is one of the last
+    KEPT_AFTER_DEATH modules to go (a traceback may be printed after the
+    object it came from is gone): so that compiling many programs does not
+    keep every module's text.
     """
     filename = f"<hnncompile {label} #{next(_module_numbers)}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
@@ -50,11 +63,25 @@ def load_module(source: str, label: str) -> dict[str, Any]:
     def forget_one() -> None:
         alive[0] -= 1
         if not alive[0]:
-            linecache.cache.pop(filename, None)
+            _retire(filename, len(source))
 
     for function in functions:
         weakref.finalize(function, forget_one)
     return namespace
+
+
+def _retire(filename: str, size: int) -> None:
+    """Keep a module whose functions are gone among the last few kept,
+    dropping the oldest from linecache."""
+    with _dead_lock:
+        _dead[filename] = size
+        total = sum(_dead.values())
+        while _dead and (
+            len(_dead) > KEPT_AFTER_DEATH or total > KEPT_AFTER_DEATH_CHARACTERS
+        ):
+            oldest, oldest_size = _dead.popitem(last=False)
+            total -= oldest_size
+            linecache.cache.pop(oldest, None)
 
 
 _TOP_LEVEL_DEF = re.compile(r"^(?=def )", re.MULTILINE)
@@ -90,6 +117,9 @@ class CompiledFunction:
         backward(*inputs, dout=1.0) -> tuple of gradients, one per `wrt` input.
         value_and_grad(*inputs, dout=1.0) -> (value, gradients) in one pass
             (generated on its first call).
+        The gradient from above, dout, is the argument after the inputs, or
+        the keyword `dout` unless an input has that name (then `dout=` is
+        the input). Every input may be given by keyword, `self` included.
         target: "python" (floats), "numpy" (arrays that broadcast together)
             or "js" (source is an ES module; the callables are the Python
             target's, which give the same numbers).
@@ -139,12 +169,12 @@ class CompiledFunction:
             {"__call__": staticmethod(self.forward), "__module__": __name__},
         )
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, /, *args: Any, **kwargs: Any) -> Any:
         """The value: the generated forward (each object's class replaces
         this with forward itself, see __init__)."""
         return self.forward(*args, **kwargs)
 
-    def _build_value_and_grad(self, *args: Any, **kwargs: Any) -> Any:
+    def _build_value_and_grad(self, /, *args: Any, **kwargs: Any) -> Any:
         """`f.value_and_grad` until its first call: generate it, make it the
         attribute, and call it. Afterwards the attribute is the generated
         function itself, found in the object's dict like any value."""
@@ -168,16 +198,52 @@ class CompiledFunction:
             )
         return self._value_and_grad_source
 
-    def grad(
-        self, *args: Any, dout: Any = 1.0, **kwargs: Any
-    ) -> tuple[Any, dict[str, Any]]:
-        """The value and a dict of gradients, one per `wrt` input."""
-        value, grads = self.value_and_grad(*args, dout=dout, **kwargs)
+    def grad(self, /, *args: Any, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
+        """The value and a dict of gradients, one per `wrt` input:
+        `f.grad(*inputs, dout=1.0)`, taking what value_and_grad takes.
+
+        The gradient from above, `dout`, is the argument after the inputs,
+        or the keyword `dout`; when an input is itself named `dout`, the
+        keyword is that input's, and the gradient from above goes after
+        the inputs: `f.grad(1.5, -0.5, 2.0)`."""
+        try:
+            value, grads = self.value_and_grad(*args, **kwargs)
+        except (TypeError, ValueError) as error:
+            self._refuse_arrays(args, kwargs, error)
+            raise
+        if not isinstance(value, (float, int)):  # a number costs one check
+            self._refuse_arrays(args, kwargs)
         return value, dict(zip(self.wrt, grads))
 
-    def bind(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    def _refuse_arrays(
+        self, args: tuple, kwargs: dict[str, Any], error: Exception | None = None
+    ) -> None:
+        """A TypeError that says so where a target of numbers was given an
+        array (or a list): the raw functions fail on it in Python's words,
+        or, where the in-place `+=` of a fan-out shares arrays, give wrong
+        gradients."""
+        if codegen.TARGETS[self._runs_as].broadcasts:
+            return
+        inputs = self.inputs
+        described = [(f"input {name!r}", v) for name, v in zip(inputs, args)]
+        for v in args[len(inputs) : len(inputs) + 1]:
+            described.append(("the gradient from above (dout)", v))
+        for name, v in kwargs.items():
+            what = "input" if name in inputs else "the gradient from above"
+            described.append((f"{what} {name!r}", v))
+        for what, value in described:
+            shape = _array_shape(value)
+            if shape is not None:
+                raise TypeError(
+                    f"{what} is {shape}, and the {self.target} target takes "
+                    'numbers: arrays want target="numpy", as in '
+                    'hnncompile.compile(source, target="numpy")'
+                ) from error
+
+    def bind(self, /, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """The inputs of a call, given positionally, by keyword or both, as a
-        dict by input name; a TypeError like a call's for a wrong one."""
+        dict by input name; a TypeError like a call's for a wrong one, and
+        for an array where the target takes numbers."""
         inputs = self.inputs
         if len(args) > len(inputs):
             raise TypeError(f"expected at most {len(inputs)} inputs, got {len(args)}")
@@ -193,6 +259,7 @@ class CompiledFunction:
         missing = [name for name in inputs if name not in point]
         if missing:
             raise TypeError(f"missing values for inputs: {', '.join(missing)}")
+        self._refuse_arrays((), point)
         return point
 
     def trace(self, *args: Any, dout: Any = 1.0, **kwargs: Any) -> Trace:
@@ -235,8 +302,23 @@ class CompiledFunction:
     def __repr__(self) -> str:
         return (
             f"<hnncompile.CompiledFunction {self.output}({', '.join(self.inputs)}), "
-            f"{len(self.gates.eqns)} gates>"
+            f"{_count(len(self.gates.eqns), 'gate')}>"
         )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _array_shape(value: Any) -> str | None:
+    """What an array or a list is, in words ("an array of shape (2,)");
+    None for a number, a NumPy scalar or a 0-d array."""
+    if isinstance(value, (list, tuple)):
+        return f"a {type(value).__name__} of {_count(len(value), 'element')}"
+    ndim = getattr(value, "ndim", 0)
+    if isinstance(ndim, int) and ndim > 0:
+        return f"an array of shape {tuple(getattr(value, 'shape', ()))}"
+    return None
 
 
 def _taking_user_names(function: Callable, renamed: dict[str, str]) -> Callable:

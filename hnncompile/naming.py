@@ -3,11 +3,13 @@
 - temporaries are t1, t2, ... in forward order, skipping any name the
   source uses;
 - a bare expression's result is `out`;
-- a gradient is `d` + the wire's name (`da`, `dq`), and the gradient on the
-  output arrives as the parameter `dout`;
+- a gradient is `d` + the wire's own name in the source (`da`, `dq`, and
+  `dclass` for `class`, though the wire itself is `class_`), and the
+  gradient on the output arrives as the parameter `dout`;
 - a name Python or JavaScript cannot use (a keyword such as `lambda` or
-  `new`) or one the generated code needs itself (`math`, `np`, `Math`,
-  `max`, `dout`, ...) gets a `_` suffix, the same on every target.
+  `new`, or `__debug__`, which Python will not assign) or one the
+  generated code needs itself (`math`, `np`, `Math`, `max`, `dout`, ...)
+  gets a `_` suffix, the same on every target.
 Every name handed out is unique.
 """
 
@@ -37,7 +39,10 @@ JAVASCRIPT_RESERVED = frozenset(
     static super switch this throw true try typeof var void while with yield
     arguments eval undefined NaN Infinity Math Number""".split()
 )
-RESERVED = frozenset(keyword.kwlist) | GENERATED_CODE_NAMES | JAVASCRIPT_RESERVED
+# Python's keywords, and `__debug__`: not a keyword, but no Python code may
+# assign it or take it as a parameter ("cannot assign to __debug__").
+PYTHON_RESERVED = frozenset(keyword.kwlist) | {"__debug__"}
+RESERVED = PYTHON_RESERVED | GENERATED_CODE_NAMES | JAVASCRIPT_RESERVED
 
 
 def temporaries(taken: Iterable[str]) -> Iterator[str]:
@@ -86,18 +91,20 @@ def python_names(wires: Iterable[str], source_names: Iterable[str]) -> dict[str,
 
 
 def gradient_names(python_names: dict[str, str], output: str) -> dict[str, str]:
-    """Map each wire to the identifier of its gradient: `da` for `a`.
+    """Map each wire (the keys of `python_names`, the source's names) to the
+    identifier of its gradient: `da` for `a`, `dclass` for `class`.
 
     The output's gradient is the parameter `dout`. Where `d` + name is
-    already a wire (a source with both `x` and `dx`) it becomes `d_x`.
+    already a wire (a source with both `x` and `dx`) or a reserved word
+    (`del` for a wire `el`) it becomes `d_x`.
     """
     taken = set(python_names.values()) | RESERVED
     grads = {}
-    for wire, name in python_names.items():
+    for wire in python_names:
         if wire == output:
             grads[wire] = UPSTREAM_GRADIENT
             continue
-        candidates = [f"{GRADIENT_PREFIX}{name}", f"{GRADIENT_PREFIX}_{name}"]
+        candidates = [f"{GRADIENT_PREFIX}{wire}", f"{GRADIENT_PREFIX}_{wire}"]
         grads[wire] = _first_free(candidates, taken)
         taken.add(grads[wire])
     return grads

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 
 import pytest
+from helpers import numerical_gradient
 
 import hnncompile
 
@@ -136,9 +139,11 @@ def test_the_package_docstring_example_runs():
     assert doctest.testmod(hnncompile).failed == 0
 
 
-def test_a_dropped_program_leaves_no_source_behind():
+def test_dropped_programs_leave_only_the_last_few_sources_behind():
     import gc
     import linecache
+
+    from hnncompile import compiled
 
     f = hnncompile.compile("q = a * b\nf = exp(q)")
     f.value_and_grad(1.0, 2.0)
@@ -152,7 +157,22 @@ def test_a_dropped_program_leaves_no_source_behind():
     )  # still callable, still shown
     del forward
     gc.collect()
+    assert filenames <= set(linecache.cache)  # kept a while, for tracebacks
+    dropped = []
+    for i in range(3 * compiled.KEPT_AFTER_DEATH):
+        g = hnncompile.compile(f"f = a * {i}")
+        dropped.append(g.forward.__code__.co_filename)
+        del g
+    gc.collect()
     assert not filenames & set(linecache.cache)
+    kept = [name for name in dropped if name in linecache.cache]
+    assert len(kept) == compiled.KEPT_AFTER_DEATH
+    last = hnncompile.compile("f = a * b")
+    filename = last.forward.__code__.co_filename
+    del last
+    gc.collect()
+    assert filename in linecache.cache
+    assert sum(name in linecache.cache for name in dropped) == len(kept) - 1
 
 
 def test_bind_names_a_calls_inputs_or_complains_like_a_call():
@@ -166,3 +186,166 @@ def test_bind_names_a_calls_inputs_or_complains_like_a_call():
     ]:
         with pytest.raises(TypeError, match=message):
             f.bind(*args, **kwargs)
+
+
+def test_an_input_named_dout_is_an_input_everywhere():
+    # r = dout*x + x*x, z = r*dout: dz/ddout = r + dout*x, dz/dx = dout*(dout + 2x)
+    program = "r = dout * x + x * x\nz = r * dout"
+    f = hnncompile.compile(program)
+    assert f.inputs == ("dout", "x")
+    value, grads = -0.75, {"dout": -1.25, "x": 0.75}
+    assert hnncompile.compile(program).value_and_grad(dout=1.5, x=-0.5) == (
+        value,
+        (-1.25, 0.75),
+    )  # by keyword on the first call, which builds the function
+    assert f.grad(1.5, -0.5) == (value, grads)
+    assert f.grad(dout=1.5, x=-0.5) == (value, grads)
+    assert f.grad(x=-0.5, dout=1.5) == (value, grads)
+    assert f.value_and_grad(1.5, -0.5) == (value, (-1.25, 0.75))
+    assert f.value_and_grad(x=-0.5, dout=1.5) == (value, (-1.25, 0.75))
+    assert f.backward(dout=1.5, x=-0.5) == (-1.25, 0.75)
+    # The gradient from above is the argument after the inputs.
+    assert f.grad(1.5, -0.5, 2.0) == (value, {"dout": -2.5, "x": 1.5})
+    assert f.value_and_grad(1.5, -0.5, 2.0) == (value, (-2.5, 1.5))
+    assert f.backward(1.5, -0.5, 2.0) == (-2.5, 1.5)
+    numerical = numerical_gradient(f, [1.5, -0.5])
+    assert list(f.grad(1.5, -0.5)[1].values()) == pytest.approx(numerical, rel=1e-6)
+    with pytest.raises(TypeError):
+        f.grad(1.5, -0.5, 2.0, 3.0)
+
+
+def test_dout_after_the_inputs_or_by_keyword_without_an_input_named_dout():
+    f = hnncompile.compile("pow((a*b+c)*d, 2)")
+    halves = {"a": 160.0, "b": 80.0, "c": 80.0, "d": 100.0}
+    assert f.grad(1, 2, 3, 4, 0.5) == (400, halves)
+    assert f.grad(1, 2, 3, 4, dout=0.5) == (400, halves)
+    assert f.grad(a=1, b=2, c=3, d=4, dout=0.5) == (400, halves)
+
+
+def test_an_input_named_self():
+    program = "f = self * self + 2 * self"  # df/dself = 2*self + 2
+    assert hnncompile.compile(program).value_and_grad(self=3.0) == (15.0, (8.0,))
+    f = hnncompile.compile(program)
+    assert f.grad(self=3.0) == (15.0, {"self": 8.0})
+    assert f.grad(3.0) == (15.0, {"self": 8.0})
+    assert f.value_and_grad(self=3.0) == (15.0, (8.0,))
+    assert f.bind(self=1) == {"self": 1}
+    assert f(self=3.0) == 15.0
+    assert f.backward(self=3.0) == (8.0,)
+
+
+@pytest.mark.parametrize("target", ["python", "numpy"])
+@pytest.mark.parametrize(
+    "program, point, value, grads",
+    [
+        # f = 3*__debug__ + __debug__*x: gradients 3 + x and __debug__
+        ("f = 3 * __debug__ + __debug__ * x", (2.0, 5.0), 16.0, (8.0, 2.0)),
+        # __debug__ = a*a, f = __debug__ + a: gradient 2a + 1
+        ("__debug__ = a * a\nf = __debug__ + a", (3.0,), 12.0, (7.0,)),
+    ],
+)
+def test_debug_is_renamed_like_a_keyword(target, program, point, value, grads):
+    f = hnncompile.compile(program, target=target)
+    assert "__debug___" in f.source
+    assert f(*point) == value
+    assert f.backward(*point) == grads
+    assert tuple(f.grad(*point)[1].values()) == grads
+    assert f.grad(**dict(zip(f.inputs, point))) == f.grad(*point)
+    assert grads == pytest.approx(numerical_gradient(f, point), rel=1e-6)
+
+
+def test_a_gradient_is_d_and_the_users_name_renamed_only_if_it_must_be():
+    f = hnncompile.compile("f = class * 2")
+    assert "def backward(class_, dout=1.0):" in f.source
+    assert "dclass = 2 * dout" in f.source and "return (dclass,)" in f.source
+    assert f.grad(1.0) == (2.0, {"class": 2.0})
+    # `del` and `do` are Python's and JavaScript's words: d_el, d_o
+    g = hnncompile.compile("lambda = el * o\nf = lambda * dout")
+    assert "return d_el, d_o, ddout" in g.source
+    assert "dlambda = dout_ * dout" in g.source
+    # `dclass` is an input here, so the gradient of `class` cannot be it
+    h = hnncompile.compile("f = class * dclass")
+    assert "return d_class, ddclass" in h.source
+    assert h.grad(2.0, 3.0) == (6.0, {"class": 3.0, "dclass": 2.0})
+
+
+def test_naming_gradient_names_follow_the_source_names():
+    from hnncompile import naming
+
+    values = naming.python_names(["class", "x", "el", "f"], ["class", "x", "el", "f"])
+    assert values == {"class": "class_", "x": "x", "el": "el", "f": "f"}
+    assert naming.gradient_names(values, "f") == {
+        "class": "dclass",
+        "x": "dx",
+        "el": "d_el",
+        "f": "dout",
+    }
+
+
+ARRAY_MESSAGE = 'arrays want target="numpy"'
+
+
+@pytest.mark.parametrize("target", ["python", "js"])
+def test_arrays_on_the_python_target_say_which_target_takes_them(tmp_path, target):
+    np = pytest.importorskip("numpy")
+    array = np.array([1.0, 2.0])
+    for program, args in [
+        ("f = sigmoid(x)", (array,)),  # math.exp refuses it: TypeError
+        ("f = max(x, 0)", (array,)),  # `if` on an array: ValueError
+        ("f = a * b", (array, array)),  # runs, but += may alias: refused
+        ("f = a * b", ([1.0, 2.0], 3.0)),  # a list
+    ]:
+        f = hnncompile.compile(program, target=target)
+        for call in [
+            lambda: f.grad(*args),
+            lambda: hnncompile.gradcheck(f, *args),
+            lambda: hnncompile.trace(f, *args),
+            lambda: f.trace(*args),
+            lambda: f.draw(tmp_path / "c.dot", **dict(zip(f.inputs, args))),
+        ]:
+            with pytest.raises(TypeError, match=ARRAY_MESSAGE) as caught:
+                call()
+            assert f"input {f.inputs[0]!r}" in str(caught.value)
+    # Numbers of every kind still work, NumPy's scalars and 0-d arrays too.
+    f = hnncompile.compile("f = sigmoid(x) * y", target=target)
+    for x in (0.5, np.float64(0.5), np.float32(0.5), np.array(0.5)):
+        value, grads = f.grad(x, 2.0)
+        assert value == pytest.approx(2 / (1 + math.exp(-0.5)))
+        assert hnncompile.gradcheck(f, x, 2.0).passed
+
+
+def test_the_raw_functions_give_pythons_own_errors_for_arrays():
+    np = pytest.importorskip("numpy")
+    f = hnncompile.compile("f = sigmoid(x)")
+    with pytest.raises(TypeError) as caught:
+        f(np.array([1.0, 2.0]))  # "only length-1 arrays ..." or similar
+    assert ARRAY_MESSAGE not in str(caught.value)
+
+
+def test_a_traceback_printed_after_the_program_is_gone_shows_the_line():
+    script = """
+import gc, traceback, hnncompile
+try:
+    hnncompile.compile("f = log(x)")(-1.0)
+except ValueError:
+    traceback.print_exc()
+try:
+    hnncompile.compile("f = sqrt(y)").value_and_grad(-1.0)
+except ValueError as error:
+    later = traceback.TracebackException.from_exception(error, lookup_lines=False)
+    del error
+gc.collect()
+print("".join(later.format()))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert "    f = math.log(x)\n" in result.stderr
+    assert "in value_and_grad\n    f = math.sqrt(y)\n" in result.stdout
+
+
+def test_the_repr_counts_gates():
+    assert repr(hnncompile.compile("f = a * b")) == (
+        "<hnncompile.CompiledFunction f(a, b), 1 gate>"
+    )
+    assert repr(hnncompile.compile("f = a * b + 1")).endswith(", 2 gates>")

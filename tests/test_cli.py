@@ -65,6 +65,16 @@ def test_grad_with_an_expression():
     assert result.returncode == 0 and result.stdout.startswith("out = -6\n")
 
 
+def test_grad_of_a_program_with_an_input_named_dout():
+    result = hnn("grad", "-e", "dout*3 + x", "dout=2", "x=1")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert lines[0] == "out = 7"
+    rows = [line.split() for line in lines[2:]]
+    assert rows == [["dout", "2", "3"], ["x", "1", "1"]]
+
+
 def test_check_with_random_and_given_inputs():
     result = hnn("check", NEURON, "--seed", "3")
     assert result.returncode == 0, result.stderr

@@ -139,6 +139,18 @@ def test_javascript_words_are_renamed_the_same_way_on_every_target(node, program
     assert f"export function forward({python_names})" in js.source
 
 
+def test_debug_is_renamed_the_same_way_in_javascript(node):
+    program = "__debug__ = a * dout\nf = __debug__ * __debug__ + class"
+    js = hnncompile.compile(program, target="js")
+    python = hnncompile.compile(program)
+    assert "var __debug___ = a * dout_;" in js.source
+    point = (1.5, -2.0, 0.5)  # a, dout, class
+    [(value, grads)] = node.run(js.source, [point])
+    assert value == python(*point) == 9.5
+    # f = (a*dout)**2 + class: 2*a*dout**2, 2*a**2*dout, 1
+    assert grads == python.backward(*point) == (12.0, -9.0, 1.0)
+
+
 def test_every_gate_golden_and_its_numbers(node):
     program = TESTS / "programs" / "every_gate.hnn"
     f = hnncompile.compile_file(program, target="js")

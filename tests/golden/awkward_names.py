@@ -7,8 +7,8 @@
 #     out = t1 * math
 #
 # forward(in_, x, dx, dout_, max_, math_) returns out.
-# backward(in_, x, dx, dout_, max_, math_, dout=1.0) returns din_, d_x, ddx, ddout_,
-# dmax_, dmath_: the gradient of out on each input, given dout, the gradient on out.
+# backward(in_, x, dx, dout_, max_, math_, dout=1.0) returns din, d_x, ddx, ddout, dmax,
+# dmath: the gradient of out on each input, given dout, the gradient on out.
 
 
 def forward(in_, x, dx, dout_, max_, math_):
@@ -29,17 +29,17 @@ def backward(in_, x, dx, dout_, max_, math_, dout=1.0):
     # backward pass, in reverse
     # out = t1 * math_: the mul gate swaps its inputs: each gets the other times dout
     dt1 = math_ * dout
-    dmath_ = t1 * dout
+    dmath = t1 * dout
     # t1 = t3 + max_: the add gate passes dt1 through to both inputs
     dt3 = dt1
-    dmax_ = dt1
+    dmax = dt1
     # t3 = lambda_ * dout_: the mul gate swaps its inputs: each gets the other times dt3
-    dlambda_ = dout_ * dt3
-    ddout_ = lambda_ * dt3
-    # lambda_ = t2 + dx: the add gate passes dlambda_ through to both inputs
-    dt2 = dlambda_
-    ddx = dlambda_
+    dlambda = dout_ * dt3
+    ddout = lambda_ * dt3
+    # lambda_ = t2 + dx: the add gate passes dlambda through to both inputs
+    dt2 = dlambda
+    ddx = dlambda
     # t2 = in_ * x: the mul gate swaps its inputs: each gets the other times dt2
-    din_ = x * dt2
+    din = x * dt2
     d_x = in_ * dt2
-    return din_, d_x, ddx, ddout_, dmax_, dmath_
+    return din, d_x, ddx, ddout, dmax, dmath
