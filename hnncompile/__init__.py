@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from os import PathLike
+from os import PathLike, fspath
 from typing import Iterator, Sequence
 
 from . import codegen, lower, parse
@@ -60,6 +60,21 @@ def compile(
     Raises CompileError for any mistake in the source, and ValueError for
     an unknown target or a `wrt` name that is not an input.
     """
+    if not isinstance(source, str):
+        raise TypeError(
+            f"compile() wants the program as a str, not {type(source).__name__}"
+            + (
+                " (decode it first, or use compile_file)"
+                if isinstance(source, (bytes, bytearray))
+                else ""
+            )
+        )
+    if isinstance(filename, PathLike):
+        filename = fspath(filename)
+    if not isinstance(filename, str):
+        raise TypeError(
+            f"compile()'s filename wants a str, not {type(filename).__name__}"
+        )
     if target not in TARGETS:
         raise ValueError(
             f"unknown target {target!r}; the targets are {', '.join(TARGETS)}"
@@ -98,25 +113,34 @@ def compile_file(
     filename = str(path)
     with open(path, "rb") as file:
         data = file.read()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        raise CompileError(
-            f"the file is not UTF-8 text (byte {error.start})",
-            line=line,
-            column=column,
-            filename=filename,
-        ) from None
     return compile(
-        text,
+        decode(data, filename),
         wrt=wrt,
         target=target,
         filename=filename,
         comments=comments,
         optimize=optimize,
     )
+
+
+def decode(data: bytes, filename: str) -> str:
+    """A program file's bytes as text (UTF-8), or a CompileError that
+    quotes the line and points at the first byte that is not UTF-8."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        # Everything before the bad byte is good UTF-8: count lines and
+        # characters in it as the parser would, and quote the line with the
+        # bad bytes shown as U+FFFD.
+        before = parse.normalize(data[: error.start].decode("utf-8"))
+        line_start = before.rfind("\n") + 1
+        raise CompileError(
+            f"the file is not UTF-8 text (at byte {error.start})",
+            line=before.count("\n") + 1,
+            column=len(before) - line_start + 1,
+            filename=filename,
+            source=parse.normalize(data.decode("utf-8", "replace")),
+        ) from None
 
 
 @contextlib.contextmanager
