@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import threading
 from os import PathLike, fspath
 from typing import Iterator, Sequence
 
@@ -143,18 +144,34 @@ def decode(data: bytes, filename: str) -> str:
         ) from None
 
 
+# Compiles running now (in any thread), and whether the collector was on
+# when the first of them began: only the last one to finish turns it back on.
+_pause_lock = threading.Lock()
+_pause_count = 0
+_collector_was_enabled = False
+
+
 @contextlib.contextmanager
 def _garbage_collection_paused() -> Iterator[None]:
     """Compiling makes many small objects and no cycles worth collecting:
     Python's cyclic collector, rescanning them all as they pile up, would
-    cost a third of the time on a large program."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+    cost a third of the time on a large program.
+
+    Safe across threads: the first compile to begin pauses the collector
+    (if it was on), the last to end resumes it."""
+    global _pause_count, _collector_was_enabled
+    with _pause_lock:
+        if _pause_count == 0:
+            _collector_was_enabled = gc.isenabled()
+            gc.disable()
+        _pause_count += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _pause_lock:
+            _pause_count -= 1
+            if _pause_count == 0 and _collector_was_enabled:
+                gc.enable()
 
 
 def _check_wrt(inputs: tuple[str, ...], wrt: Sequence[str] | None) -> tuple[str, ...]:
