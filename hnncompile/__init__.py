@@ -17,19 +17,21 @@ from __future__ import annotations
 import contextlib
 import gc
 import threading
+import warnings
 from os import PathLike, fspath
 from typing import Iterator, Sequence
 
-from . import codegen, lower, parse
+from . import codegen, lint, lower, parse
 from . import optimize as optimization
 from .optimize import PassResult
 from .compiled import CompiledFunction
-from .errors import CompileError
+from .errors import CompileError, CompileWarning
 from .gradcheck import GradcheckReport, gradcheck
 from .trace import Trace, trace
 
 __all__ = [
     "CompileError",
+    "CompileWarning",
     "CompiledFunction",
     "GradcheckReport",
     "Trace",
@@ -58,8 +60,12 @@ def compile(
     `optimize` runs the passes of optimize.py over the gate list (the
     default module keeps one gate per operation of the source, as the
     tutorial writes it); `f.passes` then holds each pass's result.
-    Raises CompileError for any mistake in the source, and ValueError for
-    an unknown target or a `wrt` name that is not an input.
+    Raises CompileError for any mistake in the source, ValueError for an
+    unknown target or a `wrt` name that is not an input, and TypeError for
+    a source or filename that is not a str. A program that compiles but
+    looks unintended (a statement that never reaches the output, an input
+    named like a gradient, `dx` beside an assigned `x`) gets a
+    CompileWarning for each such place.
     """
     if not isinstance(source, str):
         raise TypeError(
@@ -76,12 +82,22 @@ def compile(
         raise TypeError(
             f"compile()'s filename wants a str, not {type(filename).__name__}"
         )
-    if target not in TARGETS:
-        raise ValueError(
-            f"unknown target {target!r}; the targets are {', '.join(TARGETS)}"
-        )
+    _check_target(target)
+    return _compile(source, filename, wrt, target, comments, optimize)
+
+
+def _compile(
+    source: str,
+    filename: str,
+    wrt: Sequence[str] | None,
+    target: str,
+    comments: bool,
+    optimize: bool,
+    stacklevel: int = 3,  # warn at the line that called compile()
+) -> CompiledFunction:
     with _garbage_collection_paused():
-        gates = lower.lower(parse.parse(source, filename))
+        program = parse.parse(source, filename)
+        gates = lower.lower(program)
         wrt_inputs = _check_wrt(gates.inputs, wrt)
         passes: tuple[PassResult, ...] = ()
         if optimize:
@@ -99,7 +115,9 @@ def compile(
             gates, module, wrt_inputs, codegen.identifiers(gates), target
         )
         f.passes = passes
-        return f
+    for warning in lint.lint(program, gates.output):
+        warnings.warn(warning, stacklevel=stacklevel)
+    return f
 
 
 def compile_file(
@@ -114,17 +132,11 @@ def compile_file(
     filename = str(path)
     with open(path, "rb") as file:
         data = file.read()
-    return compile(
-        decode(data, filename),
-        wrt=wrt,
-        target=target,
-        filename=filename,
-        comments=comments,
-        optimize=optimize,
-    )
+    _check_target(target)
+    return _compile(_decode(data, filename), filename, wrt, target, comments, optimize)
 
 
-def decode(data: bytes, filename: str) -> str:
+def _decode(data: bytes, filename: str) -> str:
     """A program file's bytes as text (UTF-8), or a CompileError that
     quotes the line and points at the first byte that is not UTF-8."""
     try:
@@ -172,6 +184,13 @@ def _garbage_collection_paused() -> Iterator[None]:
             _pause_count -= 1
             if _pause_count == 0 and _collector_was_enabled:
                 gc.enable()
+
+
+def _check_target(target: str) -> None:
+    if target not in TARGETS:
+        raise ValueError(
+            f"unknown target {target!r}; the targets are {', '.join(TARGETS)}"
+        )
 
 
 def _check_wrt(inputs: tuple[str, ...], wrt: Sequence[str] | None) -> tuple[str, ...]:

@@ -81,3 +81,33 @@ def _format(message: str, line: int, column: int, filename: str, source: str) ->
     before_caret = ("..." if start else "") + text[start : column - 1]
     pad = "".join(ch if ch == "\t" else " " for ch in before_caret)
     return f"{header}\n    {quoted}\n    {pad}^"
+
+
+class CompileWarning(UserWarning):
+    """Something in a program that compiles but is probably not meant:
+    a statement whose value never reaches the output, or an input named
+    like the gradient of a wire (backward lines pasted in).
+
+    `str(warning)` reads `paste.hnn:1:5: 'x' is computed but never reaches
+    the output 'db'`; `message`, `line`, `column` and `filename` hold the
+    parts.
+    """
+
+    def __init__(
+        self, message: str, *, line: int, column: int, filename: str = "<string>"
+    ) -> None:
+        self.message = shorten_tokens(message)
+        self.line = line
+        self.column = column
+        self.filename = filename
+        super().__init__(f"{filename}:{line}:{column}: {self.message}")
+
+    def __reduce__(self):
+        return (_rebuild_warning, (type(self), str(self), dict(self.__dict__)))
+
+
+def _rebuild_warning(cls: type, text: str, state: dict) -> CompileWarning:
+    warning = cls.__new__(cls)
+    UserWarning.__init__(warning, text)
+    warning.__dict__.update(state)
+    return warning
