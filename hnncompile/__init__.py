@@ -44,6 +44,19 @@ __all__ = [
 TARGETS = tuple(codegen.TARGETS)
 
 
+def __getattr__(name: str) -> str:
+    # hnncompile.__version__, from the installed package's metadata; read
+    # when asked for, so that importing hnncompile does not pay for it.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("hnncompile")
+        except PackageNotFoundError:  # a checkout on sys.path, not installed
+            return "0+unknown"
+    raise AttributeError(f"module 'hnncompile' has no attribute {name!r}")
+
+
 def compile(
     source: str,
     *,

@@ -4,6 +4,8 @@ pasted in with its forward pass)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -110,3 +112,39 @@ def test_no_warning_when_the_compile_fails():
         with pytest.raises(hnncompile.CompileError):
             hnncompile.compile("y = a\nf = expp(a)")
     assert caught == []
+
+
+def test_the_command_line_prints_warnings_and_keeps_its_exit_code(tmp_path):
+    path = tmp_path / "paste.hnn"
+    path.write_text(PASTED + "\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "hnncompile", "compile", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0
+    assert "def backward(a, b, dx, dout=1.0):" in result.stdout
+    assert result.stderr.splitlines() == [
+        f"{path}:1:5: warning: 'x' is computed but never reaches the output 'db'",
+        f"{path}:1:20: warning: 'da' is computed but never reaches the output 'db'",
+        f"{path}:1:29: warning: 'dx' looks like the gradient of 'x'; in hnncompile "
+        "write only the forward pass: the backward pass is generated",
+    ]
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hnncompile",
+            "grad",
+            "-e",
+            PASTED,
+            "a=1",
+            "b=2",
+            "dx=3",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0 and result.stdout.startswith("db = 3\n")
+    assert result.stderr.count("<expression>:1:") == 3
+    assert result.stderr.count(": warning: ") == 3
