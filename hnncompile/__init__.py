@@ -18,7 +18,7 @@ import contextlib
 import gc
 import threading
 import warnings
-from os import PathLike, fspath
+from os import PathLike, fsdecode, fspath
 from typing import Iterator, Sequence
 
 from . import codegen, lint, lower, parse
@@ -141,8 +141,9 @@ def compile_file(
     comments: bool = True,
     optimize: bool = False,
 ) -> CompiledFunction:
-    """Compile the program in a `.hnn` file (see `compile`)."""
-    filename = str(path)
+    """Compile the program in a `.hnn` file (see `compile`): UTF-8 text, a
+    byte-order mark allowed."""
+    filename = fsdecode(path)
     with open(path, "rb") as file:
         data = file.read()
     _check_target(target)
@@ -161,7 +162,7 @@ def _decode(data: bytes, filename: str) -> str:
         before = parse.normalize(data[: error.start].decode("utf-8"))
         line_start = before.rfind("\n") + 1
         raise CompileError(
-            f"the file is not UTF-8 text (at byte {error.start})",
+            f"the program is not UTF-8 text (at byte {error.start})",
             line=before.count("\n") + 1,
             column=len(before) - line_start + 1,
             filename=filename,

@@ -84,6 +84,15 @@ def test_a_filename_that_is_not_a_str_is_a_type_error(filename):
         hnncompile.compile("a*b", filename=filename)
 
 
+def test_compile_file_takes_a_bytes_path_and_names_it_as_text(tmp_path):
+    path = tmp_path / "p.hnn"
+    path.write_text("f = expp(a)\n")
+    with pytest.raises(CompileError) as caught:
+        hnncompile.compile_file(bytes(path))
+    assert caught.value.filename == str(path)
+    assert str(caught.value).startswith(f"{path}:1:5: unknown function")
+
+
 def test_a_path_as_filename_is_fine(tmp_path):
     error = compile_error("a ?", filename=tmp_path / "p.hnn")
     assert error.filename == str(tmp_path / "p.hnn")
