@@ -132,7 +132,7 @@ class _BuildAST(Transformer):
 
     def number(self, children: list) -> Number:
         (token,) = children
-        digits = sum(ch.isdigit() for ch in token)
+        digits = len(token) > MAX_NUMBER_DIGITS and sum(ch.isdigit() for ch in token)
         if digits > MAX_NUMBER_DIGITS:
             raise self._error(
                 f"this number has {digits} digits; hnncompile reads at most "
