@@ -16,19 +16,22 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from os import PathLike
+import threading
+import warnings
+from os import PathLike, fsdecode, fspath
 from typing import Iterator, Sequence
 
-from . import codegen, lower, parse
+from . import codegen, lint, lower, parse
 from . import optimize as optimization
 from .optimize import PassResult
 from .compiled import CompiledFunction
-from .errors import CompileError
+from .errors import CompileError, CompileWarning
 from .gradcheck import GradcheckReport, gradcheck
 from .trace import Trace, trace
 
 __all__ = [
     "CompileError",
+    "CompileWarning",
     "CompiledFunction",
     "GradcheckReport",
     "Trace",
@@ -39,6 +42,19 @@ __all__ = [
 ]
 
 TARGETS = tuple(codegen.TARGETS)
+
+
+def __getattr__(name: str) -> str:
+    # hnncompile.__version__, from the installed package's metadata; read
+    # when asked for, so that importing hnncompile does not pay for it.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("hnncompile")
+        except PackageNotFoundError:  # a checkout on sys.path, not installed
+            return "0+unknown"
+    raise AttributeError(f"module 'hnncompile' has no attribute {name!r}")
 
 
 def compile(
@@ -57,15 +73,44 @@ def compile(
     `optimize` runs the passes of optimize.py over the gate list (the
     default module keeps one gate per operation of the source, as the
     tutorial writes it); `f.passes` then holds each pass's result.
-    Raises CompileError for any mistake in the source, and ValueError for
-    an unknown target or a `wrt` name that is not an input.
+    Raises CompileError for any mistake in the source, ValueError for an
+    unknown target or a `wrt` name that is not an input, and TypeError for
+    a source or filename that is not a str. A program that compiles but
+    looks unintended (a statement that never reaches the output, an input
+    named like a gradient, `dx` beside an assigned `x`) gets a
+    CompileWarning for each such place.
     """
-    if target not in TARGETS:
-        raise ValueError(
-            f"unknown target {target!r}; the targets are {', '.join(TARGETS)}"
+    if not isinstance(source, str):
+        raise TypeError(
+            f"compile() wants the program as a str, not {type(source).__name__}"
+            + (
+                " (decode it first, or use compile_file)"
+                if isinstance(source, (bytes, bytearray))
+                else ""
+            )
         )
+    if isinstance(filename, PathLike):
+        filename = fspath(filename)
+    if not isinstance(filename, str):
+        raise TypeError(
+            f"compile()'s filename wants a str, not {type(filename).__name__}"
+        )
+    _check_target(target)
+    return _compile(source, filename, wrt, target, comments, optimize)
+
+
+def _compile(
+    source: str,
+    filename: str,
+    wrt: Sequence[str] | None,
+    target: str,
+    comments: bool,
+    optimize: bool,
+    stacklevel: int = 3,  # warn at the line that called compile()
+) -> CompiledFunction:
     with _garbage_collection_paused():
-        gates = lower.lower(parse.parse(source, filename))
+        program = parse.parse(source, filename)
+        gates = lower.lower(program)
         wrt_inputs = _check_wrt(gates.inputs, wrt)
         passes: tuple[PassResult, ...] = ()
         if optimize:
@@ -83,7 +128,9 @@ def compile(
             gates, module, wrt_inputs, codegen.identifiers(gates), target
         )
         f.passes = passes
-        return f
+    for warning in lint.lint(program, gates.output):
+        warnings.warn(warning, stacklevel=stacklevel)
+    return f
 
 
 def compile_file(
@@ -94,43 +141,70 @@ def compile_file(
     comments: bool = True,
     optimize: bool = False,
 ) -> CompiledFunction:
-    """Compile the program in a `.hnn` file (see `compile`)."""
-    filename = str(path)
+    """Compile the program in a `.hnn` file (see `compile`): UTF-8 text, a
+    byte-order mark allowed."""
+    filename = fsdecode(path)
     with open(path, "rb") as file:
         data = file.read()
+    _check_target(target)
+    return _compile(_decode(data, filename), filename, wrt, target, comments, optimize)
+
+
+def _decode(data: bytes, filename: str) -> str:
+    """A program file's bytes as text (UTF-8), or a CompileError that
+    quotes the line and points at the first byte that is not UTF-8."""
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        # Everything before the bad byte is good UTF-8: count lines and
+        # characters in it as the parser would, and quote the line with the
+        # bad bytes shown as U+FFFD.
+        before = parse.normalize(data[: error.start].decode("utf-8"))
+        line_start = before.rfind("\n") + 1
         raise CompileError(
-            f"the file is not UTF-8 text (byte {error.start})",
-            line=line,
-            column=column,
+            f"the program is not UTF-8 text (at byte {error.start})",
+            line=before.count("\n") + 1,
+            column=len(before) - line_start + 1,
             filename=filename,
+            source=parse.normalize(data.decode("utf-8", "replace")),
         ) from None
-    return compile(
-        text,
-        wrt=wrt,
-        target=target,
-        filename=filename,
-        comments=comments,
-        optimize=optimize,
-    )
+
+
+# Compiles running now (in any thread), and whether the collector was on
+# when the first of them began: only the last one to finish turns it back on.
+_pause_lock = threading.Lock()
+_pause_count = 0
+_collector_was_enabled = False
 
 
 @contextlib.contextmanager
 def _garbage_collection_paused() -> Iterator[None]:
     """Compiling makes many small objects and no cycles worth collecting:
     Python's cyclic collector, rescanning them all as they pile up, would
-    cost a third of the time on a large program."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+    cost a third of the time on a large program.
+
+    Safe across threads: the first compile to begin pauses the collector
+    (if it was on), the last to end resumes it."""
+    global _pause_count, _collector_was_enabled
+    with _pause_lock:
+        if _pause_count == 0:
+            _collector_was_enabled = gc.isenabled()
+            gc.disable()
+        _pause_count += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _pause_lock:
+            _pause_count -= 1
+            if _pause_count == 0 and _collector_was_enabled:
+                gc.enable()
+
+
+def _check_target(target: str) -> None:
+    if target not in TARGETS:
+        raise ValueError(
+            f"unknown target {target!r}; the targets are {', '.join(TARGETS)}"
+        )
 
 
 def _check_wrt(inputs: tuple[str, ...], wrt: Sequence[str] | None) -> tuple[str, ...]:

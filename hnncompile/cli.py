@@ -1,8 +1,10 @@
-"""The command line: hnncompile compile | grad | check.
+"""The command line: hnncompile compile | grad | check | trace | draw | explore.
 
 Exit codes: 0 success, 1 a gradient check that failed, 2 bad input (a
-compile error, a missing file, a bad argument), with the error on stderr
-and no traceback.
+compile error, a missing file, a bad argument, a value given twice, an
+output that is the source), with the error on stderr and no traceback.
+Warnings (hnncompile.CompileWarning) go to stderr as
+`FILE:LINE:COL: warning: ...` and leave the exit code alone.
 """
 
 from __future__ import annotations
@@ -12,18 +14,28 @@ import math
 import os
 import random
 import sys
+import warnings
+from pathlib import Path
 from typing import Sequence
 
 from . import (
     TARGETS,
     CompiledFunction,
     CompileError,
+    CompileWarning,
+    _decode,
     compile,
     compile_file,
     gradcheck,
 )
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+# FILE that means standard input, and the name its program goes by.
+STDIN, STDIN_NAME = "-", "<stdin>"
+# Output names that pick the JavaScript target, and those that want Python
+# (any Python target: python or numpy); other names take any target.
+JS_SUFFIXES = (".js", ".mjs")
+PYTHON_SUFFIXES = (".py",)
 
 
 class _UserMistake(Exception):
@@ -45,10 +57,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
     except OSError as error:
-        print(
-            f"hnncompile: error: {error.strerror or error}: {error.filename}",
-            file=sys.stderr,
-        )
+        reason = error.strerror or str(error)
+        output = getattr(args, "output", None)
+        if error.filename is not None:
+            message = f"{reason}: {error.filename}"
+        elif output is not None:
+            # Writing to a full disk fails at close, naming no file.
+            message = f"cannot write {output}: {reason}"
+        else:
+            message = reason
+        print(f"hnncompile: error: {message}", file=sys.stderr)
     except ValueError as error:  # an unknown --wrt name
         print(f"hnncompile: error: {error}", file=sys.stderr)
     return EXIT_BAD_INPUT
@@ -60,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Compile small math programs to readable Python (or "
         "JavaScript) forward and backward functions.",
     )
+    parser.add_argument(
+        "--version", action=_Version, help="print hnncompile's version and exit"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     compile_ = commands.add_parser(
@@ -67,14 +88,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_program(compile_)
     compile_.add_argument(
-        "-o", "--output", metavar="OUT.py|OUT.js", help="write here (default: stdout)"
+        "-o",
+        "--output",
+        metavar="OUT.py|OUT.js",
+        help="write here (default: stdout); without --target, a .js or .mjs "
+        "name picks the js target",
     )
     compile_.add_argument(
         "--target",
-        default="python",
         choices=TARGETS,
-        help="python: floats and math; numpy: arrays that broadcast together; "
-        "js: an ES module in the tutorial's JavaScript",
+        help="python (the default): floats and math; numpy: arrays that "
+        "broadcast together; js: an ES module in the tutorial's JavaScript",
     )
     compile_.add_argument(
         "--wrt", metavar="a,b", help="inputs to differentiate (default: all)"
@@ -154,8 +178,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Version(argparse.Action):
+    """--version, read from the package's metadata only when asked for."""
+
+    def __init__(self, option_strings, dest, **kwargs) -> None:
+        super().__init__(option_strings, dest, nargs=0, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        from . import __version__
+
+        print(f"hnncompile {__version__}")
+        parser.exit()
+
+
 def _add_program(command: argparse.ArgumentParser) -> None:
-    command.add_argument("file", nargs="?", metavar="FILE", help="a .hnn program")
+    command.add_argument(
+        "file", nargs="?", metavar="FILE", help="a .hnn program ('-': standard input)"
+    )
     command.add_argument(
         "-e", "--expr", metavar="PROGRAM", help="the program itself, instead of FILE"
     )
@@ -170,19 +209,77 @@ def _load(args, **options) -> CompiledFunction:
         args.file = None
     if args.expr is None and args.file is None:
         raise _UserMistake("give a program: a FILE, or -e PROGRAM")
+    _refuse_to_overwrite_the_source(args)
     wrt = getattr(args, "wrt", None)
     if wrt is not None:
         options["wrt"] = [name.strip() for name in wrt.split(",") if name.strip()]
-    if args.expr is not None:
-        return compile(args.expr, filename="<expression>", **options)
-    return compile_file(args.file, **options)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CompileWarning)
+        if args.expr is not None:
+            f = compile(args.expr, filename="<expression>", **options)
+        elif args.file == STDIN:
+            source = _decode(sys.stdin.buffer.read(), STDIN_NAME)
+            f = compile(source, filename=STDIN_NAME, **options)
+        else:
+            f = compile_file(args.file, **options)
+    for warning in caught:
+        if isinstance(warning.message, CompileWarning):
+            w = warning.message
+            print(
+                f"{w.filename}:{w.line}:{w.column}: warning: {w.message}",
+                file=sys.stderr,
+            )
+        else:  # pragma: no cover - nothing else warns today
+            warnings.showwarning(
+                warning.message,
+                warning.category,
+                warning.filename,
+                warning.lineno,
+            )
+    return f
+
+
+def _refuse_to_overwrite_the_source(args) -> None:
+    """-o naming the program's own file (or a link to it) is refused."""
+    output = getattr(args, "output", None)
+    if output is None or args.file is None or args.file == STDIN:
+        return
+    try:
+        same = os.path.samefile(args.file, output)
+    except OSError:  # one of them does not exist: they cannot be one file
+        return
+    if same:
+        raise _UserMistake(
+            f"the output {output} is the program's source {args.file}: writing "
+            "it would destroy the program; give another -o"
+        )
+
+
+def _compile_target(args) -> str:
+    """--target, or the one the output's name asks for; a contradiction is
+    a mistake."""
+    suffix = Path(args.output).suffix.lower() if args.output else ""
+    if args.emit != "module":  # the gate list is the same for every target
+        return args.target or "python"
+    if args.target is None:
+        return "js" if suffix in JS_SUFFIXES else "python"
+    if suffix in JS_SUFFIXES and args.target != "js":
+        wanted = "JavaScript"
+    elif suffix in PYTHON_SUFFIXES and args.target == "js":
+        wanted = "Python"
+    else:
+        return args.target
+    raise _UserMistake(
+        f"--target {args.target} does not write {wanted}, which the output "
+        f"{args.output} is named for: drop --target (the name picks the "
+        "target) or rename the output"
+    )
 
 
 def _compile(args) -> int:
     optimize = args.optimize or args.emit == "passes"
-    f = _load(
-        args, target=args.target, comments=not args.no_comments, optimize=optimize
-    )
+    target = _compile_target(args)
+    f = _load(args, target=target, comments=not args.no_comments, optimize=optimize)
     if args.emit == "module":
         text = f.source
     elif args.emit == "gates":
@@ -194,11 +291,23 @@ def _compile(args) -> int:
             for p in f.passes
         )
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as out:
-            out.write(text)
+        _write(args.output, text)
     else:
         sys.stdout.write(text)
     return EXIT_OK
+
+
+def _write(path: str, text: str) -> None:
+    """Write the finished text; a failure names the file and leaves no new,
+    half-written one behind."""
+    existed = os.path.lexists(path)
+    try:
+        with open(path, "w", encoding="utf-8") as out:
+            out.write(text)
+    except OSError as error:
+        if not existed and os.path.isfile(path):
+            os.remove(path)
+        raise _UserMistake(f"cannot write {path}: {error.strerror or error}") from None
 
 
 def _grad(args) -> int:
@@ -297,6 +406,7 @@ def _full_point(f: CompiledFunction, values: Sequence[str]) -> dict[str, float]:
 
 def _point(f: CompiledFunction, values: Sequence[str]) -> dict[str, float]:
     point = {}
+    given: dict[str, str] = {}
     for item in values:
         name, sep, text = item.partition("=")
         name = name.strip()
@@ -306,6 +416,12 @@ def _point(f: CompiledFunction, values: Sequence[str]) -> dict[str, float]:
             raise _UserMistake(
                 f"{name!r} is not an input; the inputs are {', '.join(f.inputs) or 'none'}"
             )
+        if name in given:
+            raise _UserMistake(
+                f"{name} is given twice ({given[name]}, {item.strip()}): "
+                "give each input once"
+            )
+        given[name] = item.strip()
         try:
             value = float(text)
         except ValueError:

@@ -26,6 +26,13 @@ from .syntax import BinOp, Call, Expr, Name, Number, Program, Statement, UnaryOp
 DECLARATION_WORDS = ("var", "let", "const")
 # The one namespace a function may be called through: Math.exp(x).
 FUNCTION_NAMESPACE = "Math"
+# The longest number literal read, in digits: Python's own limit on turning
+# digits into an int (sys.get_int_max_str_digits), which the generated code
+# would otherwise meet with a plain ValueError and no position.
+MAX_NUMBER_DIGITS = 4300
+# A byte-order mark some editors put first in a UTF-8 file: not part of the
+# program.
+BYTE_ORDER_MARK = "\ufeff"
 
 
 def _grammar_path() -> Path:
@@ -125,6 +132,13 @@ class _BuildAST(Transformer):
 
     def number(self, children: list) -> Number:
         (token,) = children
+        digits = len(token) > MAX_NUMBER_DIGITS and sum(ch.isdigit() for ch in token)
+        if digits > MAX_NUMBER_DIGITS:
+            raise self._error(
+                f"this number has {digits} digits; hnncompile reads at most "
+                f"{MAX_NUMBER_DIGITS} (write a long number with an exponent: 1e300)",
+                token,
+            )
         value = float(token)
         if value == float("inf"):
             raise self._error(f"the number {token} is too large for a float", token)
@@ -346,9 +360,17 @@ def _driver() -> _TableDriver:
     return _DRIVER
 
 
+def normalize(source: str) -> str:
+    """The text the grammar reads: lines end in "\\n", no byte-order mark."""
+    source = source.replace("\r\n", "\n").replace("\r", "\n")
+    if source.startswith(BYTE_ORDER_MARK):
+        source = source[len(BYTE_ORDER_MARK) :]
+    return source
+
+
 def parse(source: str, filename: str = "<string>") -> Program:
     """Parse a program's text into its AST, or raise CompileError."""
-    source = source.replace("\r\n", "\n").replace("\r", "\n")
+    source = normalize(source)
     try:
         # The LALR table calls _BuildAST on each reduction, so no parse
         # tree is built and nothing recurses.

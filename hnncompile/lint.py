@@ -1,0 +1,84 @@
+"""Warnings about a program that compiles but is probably not what was meant.
+
+The tutorial's code pastes in as it is, and so do its backward lines
+(`var da = b * dx`): they compile, as a forward pass with an input `dx`.
+`lint` finds what gives that away:
+  - a statement whose value never reaches the output;
+  - an input named like the gradient of a wire the program assigns (`dx`
+    where `x` is assigned).
+It reads the AST of a program that compiled, and changes nothing.
+"""
+
+from __future__ import annotations
+
+from .errors import CompileWarning
+from .syntax import Name, Program, walk_postorder
+
+# The prefix a gradient's name starts with in the tutorial (and in the
+# generated code): dx is the gradient of x.
+GRADIENT_PREFIX = "d"
+
+
+def lint(program: Program, output: str) -> list[CompileWarning]:
+    """The program's warnings, in source order; `output` is its output's name."""
+    statements = program.statements
+    names_in = [
+        [node for node in walk_postorder(s.value) if type(node) is Name]
+        for s in statements
+    ]
+    found: list[tuple[int, int, str]] = []
+
+    # Walk back from the last statement: a statement is live when a live
+    # statement after it reads its name.
+    live = {node.id for node in names_in[-1]}
+    for statement, names in zip(statements[-2::-1], names_in[-2::-1]):
+        if statement.target is None:
+            # Where the expression starts (its node's own place is its
+            # operator's, or its function name's).
+            line, column = min(
+                (n.line, n.column) for n in walk_postorder(statement.value)
+            )
+            found.append(
+                (
+                    line,
+                    column,
+                    f"this statement's value never reaches the output '{output}': "
+                    "only the last statement is the output",
+                )
+            )
+        elif statement.target.id in live:
+            live.update(node.id for node in names)
+        else:
+            found.append(
+                (
+                    statement.line,
+                    statement.column,
+                    f"'{statement.target.id}' is computed but never reaches "
+                    f"the output '{output}'",
+                )
+            )
+
+    assigned = {s.target.id for s in statements if s.target is not None}
+    seen: set[str] = set()
+    for names in names_in:
+        for node in names:
+            name = node.id
+            if name in seen or name in assigned:
+                continue
+            seen.add(name)
+            wire = name[len(GRADIENT_PREFIX) :]
+            if name.startswith(GRADIENT_PREFIX) and wire in assigned:
+                found.append(
+                    (
+                        node.line,
+                        node.column,
+                        f"'{name}' looks like the gradient of '{wire}'; in "
+                        "hnncompile write only the forward pass: the backward "
+                        "pass is generated",
+                    )
+                )
+    found.sort(key=lambda item: item[:2])
+    return [
+        CompileWarning(message, line=line, column=column, filename=program.filename)
+        for line, column, message in found
+    ]
