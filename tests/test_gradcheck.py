@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import hnncompile
+from hnncompile import cli
 
 SVM = "L = sum(max(0, -y*(w0*x0 + w1*x1 + w2) + 1)) + alpha*(w0*w0 + w1*w1)"
 SVM_DATA = {
@@ -274,6 +275,38 @@ def test_complex_values_count_as_not_finite():
         assert "cannot be evaluated" in str(error)
     else:
         assert [row.verdict for row in report.rows] == ["not finite"]
+
+
+# The command line
+
+
+def test_check_near_a_domain_edge(capsys):
+    assert cli.main(["check", "-e", "f = sqrt(x)", "x=0.000001"]) == 0
+    out = capsys.readouterr().out
+    assert "passed" in out and "leaves the program's domain" in out
+    assert cli.main(["check", "-e", "f = 1/x", "x=0.000001"]) == 0
+    out = capsys.readouterr().out
+    assert "passed" in out and "local-gradient rule" not in out
+
+
+def test_check_at_a_non_finite_point_is_exit_2(capsys):
+    assert cli.main(["check", "-e", "a*b", "a=1e308", "b=10"]) == 2
+    captured = capsys.readouterr()
+    assert "not finite" in captured.out
+    assert "cannot be checked at this point" in captured.err
+    assert "Traceback" not in captured.err
+
+
+def test_the_random_search_survives_complex_and_non_finite_values(capsys):
+    assert cli.main(["check", "-e", "x**0.5", "--seed", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "passed" in out
+    x = float(out.splitlines()[0].rpartition("x=")[2])
+    assert x > 0
+    # the value overflows to inf wherever x > 0: draw again
+    for seed in range(1, 6):
+        assert cli.main(["check", "-e", "1e308 * exp(x)", "--seed", str(seed)]) == 0
+        assert "passed" in capsys.readouterr().out
 
 
 def test_rounding_in_a_large_value_is_not_blamed_on_a_rule():
