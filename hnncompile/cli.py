@@ -327,10 +327,12 @@ def _check(args) -> int:
     f = _load(args)
     given = _point(f, args.values)
     rng = random.Random(args.seed)
+    every_input_given = len(given) == len(f.inputs)
     # Random inputs where none are given: first anywhere in [-2, 2], then,
-    # if the program is not defined there (log or sqrt of a negative),
-    # in (0, 2].
-    for attempt in range(40):
+    # if the program is not defined there (log or sqrt of a negative) or its
+    # value is not a finite real number there, in (0, 2].
+    unsure = None
+    for attempt in range(1 if every_input_given else 40):
         low = -2.0 if attempt < 20 else 0.1
         x = [
             given[n] if n in given else round(rng.uniform(low, 2.0), 4)
@@ -339,13 +341,21 @@ def _check(args) -> int:
         try:
             report = gradcheck(f, *x)
         except (ArithmeticError, ValueError) as error:
-            if len(given) == len(f.inputs):
-                raise _UserMistake(
-                    f"the program cannot be evaluated there: {error}"
-                ) from None
+            if every_input_given:
+                raise _UserMistake(str(error)) from None
             continue
-        print(report)
-        return EXIT_OK if report.passed else EXIT_CHECK_FAILED
+        if report.passed or report.failed:
+            print(report)
+            return EXIT_OK if report.passed else EXIT_CHECK_FAILED
+        unsure = report  # inconclusive here (not finite, a pole): draw again
+    if unsure is not None:
+        print(unsure)
+        raise _UserMistake(
+            "the gradients cannot be checked at this point (see the report); "
+            "give another point"
+            if every_input_given
+            else "found no random point where the gradients can be checked; give one"
+        )
     raise _UserMistake(
         "found no random point where the program can be evaluated; give one"
     )

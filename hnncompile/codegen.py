@@ -727,9 +727,10 @@ def _printable(text: str) -> str:
     return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
-def generate_switches(gates: GateList) -> tuple[str, list[Eqn]]:
+def generate_switches(gates: GateList, target: str = "python") -> tuple[str, list[Eqn]]:
     """An internal module whose `switches(...)` returns, for every gate with a
-    kink (relu, abs, max, min), the number whose sign picks its branch.
+    kink (relu, abs, max, min), the number (on arrays, the array) whose sign
+    picks its branch.
 
     The gradient checker evaluates it around a point to tell whether a kink
     lies within its step. It is not part of the user's module.
@@ -737,8 +738,8 @@ def generate_switches(gates: GateList) -> tuple[str, list[Eqn]]:
     names = Names.of(gates)
     kinked = [eqn for eqn in gates.eqns if GATES[eqn.gate].kink]
     params = ", ".join(names.value[i] for i in gates.inputs)
-    lines = ["import math", f"def switches({params}):"]
-    lines += [f"    {_forward_line(eqn, names)}" for eqn in gates.eqns]
+    lines = [TARGETS[target].import_line, f"def switches({params}):"]
+    lines += [f"    {_forward_line(eqn, names, target)}" for eqn in gates.eqns]
     kinks = [fill(GATES[eqn.gate].kink, names.placeholders(eqn)) for eqn in kinked]
     lines.append(f"    return ({''.join(k + ', ' for k in kinks)})")
     return "\n".join(lines) + "\n", kinked

@@ -10,13 +10,46 @@ keeps gradients that are both almost zero from failing on rounding noise.
 A function with a kink (relu, abs, max, min) is not differentiable where
 it switches branch; when such a switch falls within the step the report says
 so, and a disagreement there is reported as `kink`, not as a failure.
+
+Near the edge of a domain (sqrt, log) or a singularity (1/x) the default
+step may leave the domain or straddle the pole. When the centred difference
+cannot be taken there, or disagrees, the checker looks closer before it
+blames a rule: it shrinks the step by tens (down to a millionth of it, and
+relative to |x| near 0), then tries one-sided differences of second order,
+(-3f(x) + 4f(x+h) - f(x+2h)) / 2h forward and its mirror backward, and
+last, in case rounding in a large value swamps the default step, centred
+differences with 10 and 100 times it. The first estimate that agrees passes
+the input, and the report says which difference and which step it took.
+An input fails only when two estimates at steps a factor 10 apart agree
+with each other (to 1e-4) and differ from the analytic gradient by more
+than rounding in the output could explain: then the slope is known and the
+rule is wrong. (A step far below the default that leaves the output exactly
+as it was is below the output's resolution, and says nothing.) When no
+estimate settles, the verdict is `unsteady`; where the value or the
+analytic gradient is not a finite real number, `not finite`. Neither is a
+failure nor a pass: the report is inconclusive, and says to try another
+point.
+
+On the array target an input may be an array: the checker nudges one
+element at a time, up to `samples` elements per array input (default 20,
+all of them when the array is no larger), chosen at random with `seed`
+(default 0), and reports each input's worst element with its index. The
+arrays are copied to float64 for the check, so a float32 input is checked
+at float64 precision: the check is of the rules, not of float32 rounding.
+An output that is an array is checked through the sum of its elements, as
+`backward` with the default dout=1.0 differentiates it.
 """
 
 from __future__ import annotations
 
+import math
+import numbers
+from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from . import codegen
 from .codegen import generate_switches
 from .compiled import load_module
 
@@ -26,6 +59,15 @@ if TYPE_CHECKING:
 STEP = 1e-5
 RTOL = 1e-5
 ATOL = 1e-8
+SAMPLES = 20  # elements checked per array input
+SEED = 0
+OPTIONS = ("rtol", "atol", "samples", "seed")
+SHRINK = 6  # the step is divided by 10 up to this many times
+SETTLED = 1e-4  # two estimates this close (relatively) have found the slope
+ROUNDING = 64 * 2.0**-52  # a few dozen roundings of each output value
+
+# How bad each verdict is: an array input's row shows its worst element.
+_SEVERITY = {"FAIL": 4, "unsteady": 3, "not finite": 2, "kink": 1, "ok": 0}
 
 
 @dataclass(frozen=True)
@@ -34,41 +76,63 @@ class GradcheckRow:
     analytic: float
     numerical: float
     rel_error: float
-    passed: bool
+    passed: bool  # the analytic and numerical gradients agree
     kink: str | None  # which gate switches branch within the step, if any
+    index: tuple[int, ...] | None = None  # an array input's worst element
+    checked: int = 1  # how many of the input's elements were checked
+    size: int = 1  # how many elements the input has
+    step: float = math.nan  # h of the difference in `numerical`
+    method: str = "centred"  # or "forward", "backward": one-sided
+    trouble: str | None = None  # "not finite" or "unsteady": inconclusive
+    # Why the default step was not the one used ("domain": it leaves the
+    # program's domain; "coarse": it disagrees; "fine": rounding swamps it),
+    # or "shape": the analytic gradient does not have the input's shape.
+    reason: str | None = None
 
     @property
     def verdict(self) -> str:
-        if self.passed:
-            return "ok"
-        return "kink" if self.kink else "FAIL"
+        return _verdict(self.passed, self.trouble, self.kink)
+
+    @property
+    def label(self) -> str:
+        """The input, and for an array input the element: `x0[2]`."""
+        if self.index is None:
+            return self.input
+        return f"{self.input}[{', '.join(str(i) for i in self.index)}]"
 
 
 @dataclass(frozen=True)
 class GradcheckReport:
     output: str
-    point: dict[str, float]
-    value: float
+    point: dict[str, Any]
+    value: Any
     rows: tuple[GradcheckRow, ...]
     rtol: float
     atol: float
+    seed: int | None = SEED
 
     @property
     def passed(self) -> bool:
-        """True when no input failed (a disagreement at a kink is not a failure)."""
-        return all(row.verdict != "FAIL" for row in self.rows)
+        """True when every input agrees (a disagreement at a kink is not a
+        failure); False when one fails or could not be checked."""
+        return all(row.verdict in ("ok", "kink") for row in self.rows)
+
+    @property
+    def failed(self) -> bool:
+        """True when an input's gradient is wrong. A report that has neither
+        passed nor failed is inconclusive: see each row's verdict."""
+        return any(row.verdict == "FAIL" for row in self.rows)
 
     def __bool__(self) -> bool:
         return self.passed
 
     def __str__(self) -> str:
-        point = ", ".join(f"{k}={v:.6g}" for k, v in self.point.items())
-        lines = [f"gradient check of {self.output} at {point or 'no inputs'}"]
-        lines.append(f"{self.output} = {self.value:.10g}")
+        lines = [f"gradient check of {self.output} at {_point_text(self.point)}"]
+        lines.append(f"{self.output} = {_short(self.value, 10)}")
         header = ("input", "analytic", "numerical", "rel. error", "verdict")
         table = [header] + [
             (
-                r.input,
+                r.label,
                 f"{r.analytic + 0.0:.10g}",  # + 0.0: no "-0" in the table
                 f"{r.numerical + 0.0:.10g}",
                 f"{r.rel_error:.2e}",
@@ -81,84 +145,521 @@ class GradcheckReport:
             lines.append(
                 "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
             )
+        value_finite = math.isfinite(_real_total(self.value))
         for row in self.rows:
-            if row.verdict == "FAIL":
-                lines.append(
-                    f"{row.input}: the analytic gradient disagrees with the slope "
-                    "measured by nudging the input, and no kink is near: a "
-                    "local-gradient rule on the way from the output to "
-                    f"{row.input} is wrong (or the function is too steep here "
-                    "for the step)."
-                )
-            elif row.kink and not row.passed:
-                lines.append(
-                    f"{row.input}: {row.kink} switches branch within the step, so "
-                    "the function has a kink there and no single derivative; the "
-                    "numerical estimate averages the two sides. Check another point."
-                )
-            elif row.kink:
-                lines.append(
-                    f"{row.input}: note that {row.kink} switches within the step."
-                )
-        verdict = "passed" if self.passed else "FAILED"
-        lines.append(
-            f"{verdict}: tolerance rel. error <= {self.rtol:g} or abs. error <= {self.atol:g}"
+            lines += self._explain(row, value_finite)
+        tolerance = (
+            f"tolerance rel. error <= {self.rtol:g} or abs. error <= {self.atol:g}"
         )
+        if self.passed:
+            lines.append(f"passed: {tolerance}")
+        elif self.failed:
+            lines.append(f"FAILED: {tolerance}")
+        elif not value_finite:
+            lines.append(
+                f"inconclusive: {_describe(self.output, self.value)} at this point, "
+                "so no slope can be measured there; check another point."
+            )
+        else:
+            unsure = [r.input for r in self.rows if r.trouble]
+            lines.append(
+                f"inconclusive: no gradient is wrong, but {', '.join(unsure)} could "
+                f"not be checked here; check another point ({tolerance})."
+            )
         lines.append(
             "(As CS231n reads a relative error: below 1e-7 the gradient is right; "
             "near 1e-4 suspect it unless a kink is close; above 1e-2 it is wrong.)"
         )
         return "\n".join(lines)
 
+    def _explain(self, row: GradcheckRow, value_finite: bool) -> list[str]:
+        name = row.input
+        lines = []
+        at = self.point[name] if row.index is None else self.point[name][row.index]
+        h0 = STEP * max(1.0, abs(at)) if isinstance(at, numbers.Real) else STEP
+        if row.index is not None:
+            if row.checked < row.size:
+                seed = "" if self.seed is None else f", seed {self.seed}"
+                what = (
+                    f"{row.checked} of {row.size} elements checked (a random "
+                    f"sample{seed}; samples= and seed= change it)"
+                )
+            elif row.size == 1:
+                what = "its one element checked"
+            else:
+                what = f"all {row.size} elements checked"
+            lines.append(f"{name}: {what}; the row shows the worst, {row.label}.")
+        how = (
+            f"a one-sided ({row.method}) difference"
+            if row.method != "centred"
+            else "a centred difference"
+        )
+        verdict = row.verdict
+        if verdict == "ok" and row.reason:
+            detour = _DETOURS[row.reason].format(h=h0)
+            lines.append(f"{name}: {detour}; {how} with h={row.step:.3g} agrees.")
+        elif verdict == "FAIL" and row.reason == "shape":
+            lines.append(
+                f"{name}: the analytic gradient does not have the input's shape, "
+                "so the backward code is wrong."
+            )
+        elif verdict == "FAIL":
+            measured = f" (measured with {how}, h={row.step:.3g})" if row.reason else ""
+            lines.append(
+                f"{name}: the analytic gradient disagrees with the slope "
+                f"measured by nudging the input{measured}, and no kink is near: "
+                "a local-gradient rule on the way from the output to "
+                f"{name} is wrong (or the function is too steep here for the step)."
+            )
+        elif verdict == "unsteady":
+            lines.append(
+                f"{name}: the numerical slope does not settle as the step "
+                f"changes (centred and one-sided, from h={h0:.3g} down, and "
+                "up to 100 times it): a singularity, a domain edge or a very "
+                "steep stretch is within every step, or rounding in a value "
+                "this large swamps it, so the numbers cannot tell whether the "
+                "gradient is right. Check another point."
+            )
+        elif verdict == "not finite" and value_finite:
+            lines.append(
+                f"{name}: the analytic gradient is {_short(row.analytic, 6)} here "
+                "(or not a real number): the program is not differentiable at "
+                "this point, or overflows. Check another point."
+            )
+        elif verdict == "kink":
+            lines.append(
+                f"{name}: {row.kink} switches branch within the step, so "
+                "the function has a kink there and no single derivative; the "
+                "numerical estimate averages the two sides. Check another point."
+            )
+        elif row.kink:
+            lines.append(f"{name}: note that {row.kink} switches within the step.")
+        return lines
 
-def gradcheck(
-    f: CompiledFunction,
-    *args: float,
-    rtol: float = RTOL,
-    atol: float = ATOL,
-    **kwargs: float,
-) -> GradcheckReport:
+
+def _verdict(passed: bool, trouble: str | None, kink: str | None) -> str:
+    if passed:
+        return "ok"
+    if trouble:
+        return trouble
+    return "kink" if kink else "FAIL"
+
+
+_DETOURS = {
+    "domain": "the default step h={h:.3g} leaves the program's domain "
+    "(it cannot be evaluated at x+h or x-h)",
+    "coarse": "the default step h={h:.3g} is too coarse here (a singularity, "
+    "a domain edge or a steep stretch lies within it)",
+    "fine": "the default step h={h:.3g} is too fine here (rounding swamps the "
+    "difference)",
+}
+
+
+def gradcheck(f: CompiledFunction, /, *args: Any, **kwargs: Any) -> GradcheckReport:
     """Compare f's analytic gradients with centred differences at one point.
 
-    The point is given like a call to f: positionally, by keyword, or both.
+    The point is given like a call to f: positionally, by keyword, or both;
+    or as one dict from input name to value. Options, by keyword:
+
+        rtol=1e-5, atol=1e-8: an input passes when its relative error is at
+            most rtol or its absolute error at most atol.
+        samples=20, seed=0: how many elements of each array input are
+            checked, and the seed of the random choice (seed=None: a fresh
+            choice on each call).
+
+    Every input name is allowed, those of the options included: a keyword
+    that names an input of f is that input. To give an option whose name is
+    also an input's, give the point as a dict, and every keyword is an
+    option: `gradcheck(k, {"rtol": 1.0, "atol": 2.0}, rtol=1e-3)`.
+
+    Returns a GradcheckReport: `passed`, `failed` (neither: inconclusive,
+    such as a value that is not finite), one row per differentiated input,
+    and a printable table. Raises ValueError when f cannot be evaluated at
+    the point itself, and TypeError for a wrong input (an array on the
+    python target wants target="numpy").
     """
-    point = f.bind(*args, **kwargs)
-    x = [float(point[name]) for name in f.inputs]
-    value = f.forward(*x)
-    analytic = dict(zip(f.wrt, f.backward(*x)))
-    switches, kinked = _switch_function(f)
+    args, point_kwargs, options = _split_options(f, args, kwargs)
+    rtol = float(options.get("rtol", RTOL))
+    atol = float(options.get("atol", ATOL))
+    samples = options.get("samples", SAMPLES)
+    seed = options.get("seed", SEED)
+    if not isinstance(samples, int) or samples < 1:
+        raise ValueError(f"samples must be a whole number >= 1, got {samples!r}")
+    point = f.bind(*args, **point_kwargs)
+    arrays = codegen.TARGETS[f.target].broadcasts
+    x = [_as_input(name, point[name], arrays) for name in f.inputs]
+    with _quiet(arrays):
+        return _check(f, x, arrays, rtol, atol, samples, seed)
+
+
+def _check(f, x, arrays, rtol, atol, samples, seed) -> GradcheckReport:
+    shown = dict(zip(f.inputs, x))
+    try:
+        value = f.forward(*x)
+    except (ArithmeticError, ValueError) as error:
+        raise ValueError(
+            f"{f.output} cannot be evaluated at {_point_text(shown)}: {error}"
+        ) from error
+    try:
+        analytic = f.backward(*x)
+    except (ArithmeticError, ValueError) as error:
+        raise ValueError(
+            f"the gradients of {f.output} cannot be evaluated at "
+            f"{_point_text(shown)}: {error}"
+        ) from error
+    checker = _Checker(f, x, _real_output(value), rtol, atol, arrays)
+    if arrays:
+        import numpy as np
+    rng = None
     rows = []
-    position = {name: i for i, name in enumerate(f.inputs)}
-    for name in f.wrt:
-        i = position[name]
-        h = STEP * max(1.0, abs(x[i]))
-        up, down = list(x), list(x)
-        up[i] += h
-        down[i] -= h
-        numerical = (f.forward(*up) - f.forward(*down)) / (2 * h)
-        a = float(analytic[name])
-        error = abs(a - numerical)
-        rel_error = error / max(abs(a), abs(numerical), 1e-12)
-        kink = _kink_within(switches(*x), switches(*up), switches(*down), kinked)
-        passed = rel_error <= rtol or error <= atol
-        rows.append(GradcheckRow(name, a, numerical, rel_error, passed, kink))
-    return GradcheckReport(
-        f.output, dict(zip(f.inputs, x)), value, tuple(rows), rtol, atol
+    for name, grad in zip(f.wrt, analytic):
+        i = f.inputs.index(name)
+        if arrays:
+            grad = np.asarray(grad)
+            if grad.shape != np.shape(x[i]):
+                rows.append(_wrong_shape(name, x[i]))
+                continue
+        if isinstance(x[i], float):
+            cells, size = [(None, grad)], 1
+        else:
+            rng = np.random.default_rng(seed) if rng is None else rng
+            cells = [(index, grad[index]) for index in _sample(x[i], samples, rng)]
+            size = x[i].size
+        checks = [checker.check(i, index, _real(a)) for index, a in cells]
+        worst = max(checks, key=_badness)
+        del worst["verdict"]
+        rows.append(GradcheckRow(name, **worst, checked=len(checks), size=size))
+    return GradcheckReport(f.output, shown, value, tuple(rows), rtol, atol, seed)
+
+
+def _badness(check: dict) -> tuple[int, float]:
+    error = check["rel_error"]
+    return _SEVERITY[check["verdict"]], -1.0 if math.isnan(error) else error
+
+
+class _Checker:
+    """Checks one coordinate at a time: an input, or an element of one."""
+
+    def __init__(self, f, x, base, rtol: float, atol: float, arrays: bool) -> None:
+        self.f, self.x, self.base = f, x, base
+        self.rtol, self.atol = rtol, atol
+        source, self.kinked = generate_switches(
+            f.gates, "numpy" if arrays else "python"
+        )
+        self.switches = load_module(source, "switches")["switches"]
+        self.switches_at = self._switches(x) if self.kinked else None
+
+    def check(self, i: int, index: tuple[int, ...] | None, a: float) -> dict:
+        """The row's fields for one coordinate, and its verdict."""
+        nudge = _Nudge(self.f, self.x, i, index)
+        t = nudge.at
+        h0 = STEP * max(1.0, abs(t))
+
+        def row(numerical, step, passed, kink=None, trouble=None, **more):
+            error = abs(a - numerical)
+            return dict(
+                analytic=a,
+                numerical=numerical,
+                rel_error=error / max(abs(a), abs(numerical), 1e-12),
+                passed=passed,
+                kink=kink,
+                index=index,
+                step=step,
+                trouble=trouble,
+                verdict=_verdict(passed, trouble, kink),
+                **more,
+            )
+
+        def agrees(numerical: float) -> bool:
+            error = abs(a - numerical)
+            limit = max(abs(a), abs(numerical), 1e-12)
+            return error / limit <= self.rtol or error <= self.atol
+
+        if not math.isfinite(_real_total(self.base)) or not math.isfinite(a):
+            return row(math.nan, h0, False, trouble="not finite")
+        estimate0 = self.estimate(nudge, "centred", h0, h0)
+        slope0 = math.nan if estimate0 is None else estimate0.slope
+        kink = None
+        if self.kinked:
+            around = [self._switches(nudge.args(t + s)) for s in (h0, -h0)]
+            kink = _kink_within(self.switches_at, *around, self.kinked)
+        if estimate0 is not None and agrees(slope0):
+            return row(slope0, h0, True, kink)
+        if kink:
+            return row(slope0, h0, False, kink)
+        # Look closer before blaming a rule: smaller steps, then one-sided
+        # differences. Two estimates a factor 10 apart that agree with each
+        # other, and differ from the gradient by more than rounding can
+        # explain, have found the slope; a step that cannot be evaluated
+        # breaks the pair.
+        reason = "domain" if estimate0 is None else "coarse"
+        steps = _smaller_steps(t, h0)
+        for method in ("centred", "forward", "backward"):
+            previous = (h0, estimate0 if method == "centred" else None)
+            for h in steps if method == "centred" else [h0, *steps]:
+                estimate = self.estimate(nudge, method, h, h0)
+                if estimate is not None and agrees(estimate.slope):
+                    return row(estimate.slope, h, True, method=method, reason=reason)
+                if self.found_slope(a, previous[1], estimate):
+                    by_default = (method, previous[0]) == ("centred", h0)
+                    return row(
+                        previous[1].slope,
+                        previous[0],
+                        False,
+                        method=method,
+                        reason=None if by_default else reason,
+                    )
+                previous = (h, estimate)
+        for h in (10 * h0, 100 * h0):  # in case rounding swamps the default step
+            estimate = self.estimate(nudge, "centred", h, h0)
+            if estimate is not None and agrees(estimate.slope):
+                return row(estimate.slope, h, True, reason="fine")
+        return row(slope0, h0, False, trouble="unsteady", reason=reason)
+
+    def estimate(
+        self, nudge: _Nudge, method: str, h: float, h0: float
+    ) -> _Estimate | None:
+        """A difference quotient at step h, or None where it cannot be taken
+        (the program raises, or gives a value that is not a finite real),
+        or where a step well below the default one (h0) leaves the output
+        exactly as it was: that step is below the output's resolution.
+
+        On an array output the differences are taken element by element
+        before they are summed, so the elements the nudge does not reach add
+        nothing, not even rounding."""
+        t, base = nudge.at, self.base
+        try:
+            if method == "centred":
+                up, down = nudge(t + h), nudge(t - h)
+                moved = [up - down]
+                size = abs(up) + abs(down)
+                slope = _real_total(moved[0]) / ((t + h) - (t - h))
+            else:
+                sign = 1 if method == "forward" else -1
+                one, two = nudge(t + sign * h), nudge(t + sign * 2 * h)
+                moved = [one - base, two - base]
+                size = 3 * abs(base) + 4 * abs(one) + abs(two)
+                slope = sign * _real_total(4 * moved[0] - moved[1]) / (2 * h)
+        except (ArithmeticError, ValueError, TypeError):
+            return None
+        changed = _changed(moved)
+        if not _any(changed):  # below the output's resolution, or flat
+            if h < h0 / 20:
+                return None
+            changed = 1.0
+        if not math.isfinite(slope):
+            return None
+        rounding = ROUNDING * _real_total(size * changed) / (2 * h)
+        return _Estimate(slope, rounding)
+
+    def found_slope(
+        self, a: float, first: _Estimate | None, second: _Estimate | None
+    ) -> bool:
+        """Whether two estimates agree with each other and not with `a`."""
+        if first is None or second is None:
+            return False
+        e1, e2 = first.slope, second.slope
+        difference = abs(e1 - e2)
+        settled = (
+            difference <= SETTLED * max(abs(e1), abs(e2)) or difference <= self.atol
+        )
+        return settled and all(abs(a - e.slope) > e.rounding for e in (first, second))
+
+    def _switches(self, args) -> tuple | None:
+        try:
+            return self.switches(*args)
+        except (ArithmeticError, ValueError, TypeError):
+            return None
+
+
+class _Estimate(NamedTuple):
+    slope: float
+    rounding: float  # how far rounding in the program's output may move it
+
+
+class _Nudge:
+    """The program's output as one coordinate (an input, or one element of
+    an array input) moves; nan where the output is complex."""
+
+    def __init__(self, f, x, i: int, index: tuple[int, ...] | None) -> None:
+        self.f, self.x, self.i, self.index = f, x, i, index
+        self.at = float(x[i] if index is None else x[i][index])
+
+    def args(self, t: float) -> list:
+        args = list(self.x)
+        if self.index is None:
+            args[self.i] = t
+        else:
+            array = self.x[self.i].copy()
+            array[self.index] = t
+            args[self.i] = array
+        return args
+
+    def __call__(self, t: float) -> Any:
+        return _real_output(self.f.forward(*self.args(t)))
+
+
+def _smaller_steps(t: float, h0: float) -> list[float]:
+    """Steps below h0, largest first: h0 shrunk by tens, and near 0 steps
+    relative to |t| too, so that one stays on one side of a pole at 0."""
+    steps = {f"{h0 / 10**k:.6g}": h0 / 10**k for k in range(1, SHRINK + 1)}
+    if t != 0.0:
+        for k in range(2, SHRINK + 2):
+            h = abs(t) / 10**k
+            if h < h0:
+                steps.setdefault(f"{h:.6g}", h)
+    return sorted(steps.values(), reverse=True)
+
+
+def _split_options(f, args, kwargs):
+    """The point's positional values, its keywords, and the options."""
+    if args and isinstance(args[0], Mapping):
+        if len(args) > 1:
+            raise TypeError("give the point either as one dict or as values, not both")
+        unknown = [k for k in kwargs if k not in OPTIONS]
+        if unknown:
+            raise TypeError(
+                "with the point given as a dict, the keywords are options "
+                f"({', '.join(OPTIONS)}); got {unknown[0]!r}"
+            )
+        return (), dict(args[0]), kwargs
+    inputs = set(f.inputs)
+    options = {k: v for k, v in kwargs.items() if k in OPTIONS and k not in inputs}
+    point = {k: v for k, v in kwargs.items() if k not in options}
+    return args, point, options
+
+
+def _as_input(name: str, value: Any, arrays: bool) -> Any:
+    """A float, or on the array target a float64 copy of an array."""
+    if isinstance(value, numbers.Real) or getattr(value, "shape", None) == ():
+        return float(value)
+    if not arrays:
+        if hasattr(value, "shape") or isinstance(value, list | tuple):
+            raise TypeError(
+                f"input {name!r} is an array or a list; arrays want the array "
+                'target: hnncompile.compile(..., target="numpy")'
+            )
+        raise TypeError(f"input {name!r} must be a real number, got {value!r}")
+    import numpy as np
+
+    array = np.asarray(value)
+    if np.iscomplexobj(array):
+        raise TypeError(f"input {name!r} must be real, got {value!r}")
+    if array.ndim == 0:
+        return float(array)
+    return array.astype(np.float64)  # a copy: the user's array is left alone
+
+
+def _sample(array, samples: int, rng) -> list[tuple[int, ...]]:
+    import numpy as np
+
+    size = array.size
+    flat = range(size) if size <= samples else sorted(rng.choice(size, samples, False))
+    return [tuple(int(i) for i in np.unravel_index(k, array.shape)) for k in flat]
+
+
+def _wrong_shape(name: str, value) -> GradcheckRow:
+    nan = math.nan
+    size = getattr(value, "size", 1)
+    return GradcheckRow(
+        name, nan, nan, nan, False, None, checked=0, size=size, reason="shape"
     )
 
 
-def _switch_function(f: CompiledFunction):
-    source, kinked = generate_switches(f.gates)
-    return load_module(source, "switches")["switches"], kinked
+def _real(value: Any) -> float:
+    """A gradient element as a float; nan where it is complex."""
+    if isinstance(value, complex) or getattr(value, "imag", 0):
+        return math.nan
+    return float(getattr(value, "real", value))
+
+
+def _real_output(value: Any) -> Any:
+    """The output as a float or a float array; nan where it is complex."""
+    if isinstance(value, float):
+        return value
+    if isinstance(value, complex):
+        return math.nan
+    if isinstance(value, numbers.Real):
+        return float(value)
+    import numpy as np
+
+    return math.nan if np.iscomplexobj(value) else np.asarray(value, dtype=float)
+
+
+def _real_total(value: Any) -> float:
+    """The output (summed, if an array) as a float; nan where complex."""
+    real = _real_output(value)
+    if isinstance(real, float):
+        return real
+    import numpy as np
+
+    return float(np.sum(real))
+
+
+def _short(value: Any, digits: int) -> str:
+    if isinstance(value, numbers.Real):
+        return f"{float(value):.{digits}g}"
+    if isinstance(value, complex):
+        return str(value)
+    shape = getattr(value, "shape", None)
+    if shape is None:
+        return repr(value)
+    if shape == ():
+        return _short(value[()], digits)
+    if len(shape) == 1 and shape[0] <= 4:
+        return "[" + ", ".join(_short(v, digits) for v in value.tolist()) + "]"
+    return f"array of shape {shape}"
+
+
+def _describe(output: str, value: Any) -> str:
+    if isinstance(value, complex) or "complex" in str(getattr(value, "dtype", "")):
+        return f"{output} is not a real number"
+    total = _real_total(value)
+    if getattr(value, "shape", ()) != ():
+        return f"{output} sums to {total:g}"
+    return f"{output} is {total:g}"
+
+
+def _point_text(point: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={_short(v, 6)}" for k, v in point.items()) or "no inputs"
+
+
+def _quiet(arrays: bool):
+    """On arrays, no NumPy warnings while probing outside the domain."""
+    if not arrays:
+        return nullcontext()
+    import numpy as np
+
+    return np.errstate(all="ignore")
 
 
 def _kink_within(at, up, down, kinked) -> str | None:
-    """The first kinked gate whose switch value changes sign around the point."""
-
-    def sign(v: float) -> int:
-        return (v > 0) - (v < 0)
-
-    for eqn, s0, s_up, s_down in zip(kinked, at, up, down):
-        if len({sign(s0), sign(s_up), sign(s_down)}) > 1:
-            return f"the {eqn.gate} gate on line {eqn.line} ({eqn.out})"
+    """The first kinked gate whose switch value changes sign around the
+    point (on arrays: in any element)."""
+    if at is None:
+        return None
+    for k, eqn in enumerate(kinked):
+        for near in (up, down):
+            if near is not None and _sign_changes(at[k], near[k]):
+                return f"the {eqn.gate} gate on line {eqn.line} ({eqn.out})"
     return None
+
+
+def _sign_changes(a: Any, b: Any) -> bool:
+    def sign(v):
+        return (v > 0) * 1 - (v < 0) * 1
+
+    return _any(sign(a) != sign(b))
+
+
+def _changed(moved: list) -> Any:
+    """1 where a nudge moved the output (each element of an array output)."""
+    changed = moved[0] != 0
+    for change in moved[1:]:
+        changed = changed | (change != 0)
+    return changed * 1.0
+
+
+def _any(value: Any) -> bool:
+    """bool() of a number, or whether any element of an array is true."""
+    return bool(value.any()) if hasattr(value, "any") else bool(value)
