@@ -404,12 +404,21 @@ def _fused_forward_lines(
         for arg in eqn.args:
             if isinstance(arg, Wire):
                 uses[arg.name] = uses.get(arg.name, 0) + 1
+    # A template that reads an input twice (sigmoid's two branches) would
+    # compute a folded expression twice: such an input keeps its line.
+    read_twice = set()
+    for eqn in gates.eqns:
+        forward, _ = GATES[eqn.gate].code(target)
+        for placeholder, arg in zip(GATES[eqn.gate].inputs, eqn.args):
+            if isinstance(arg, Wire) and forward.count(f"{{{placeholder}}}") > 1:
+                read_twice.add(arg.name)
     foldable = {
         eqn.out
         for eqn in gates.eqns
         if uses.get(eqn.out) == 1
         and eqn.out not in plan.read
         and eqn.out != gates.output
+        and eqn.out not in read_twice
     }
     expressions: dict[str, tuple[str, int]] = {}  # folded wire -> (text, depth)
     lines = {}
