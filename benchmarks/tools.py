@@ -72,6 +72,10 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "min": "jnp.minimum({x}, {y})",
     },
 }
+# max and min with a constant (hnncompile's maxc, minc) are the same calls.
+for _templates in TEMPLATES.values():
+    for _gate in ("max", "min"):
+        _templates[f"{_gate}c"] = _templates[_gate].replace("{y}", "{c}")
 MODULES = {
     "micrograd": "micrograd.engine",
     "sympy": "sympy",
@@ -98,7 +102,9 @@ def body(gates: GateList, tool: str) -> tuple[list[str], list[str], str]:
         }
         values.update({p: c.text for p, c in zip(gate.params, eqn.params)})
         lines.append(
-            f"{names[eqn.out]} = {fill(templates.get(eqn.gate, gate.forward), values)}"
+            # `written`: the plain power, without the python target's NaN test
+            f"{names[eqn.out]} = "
+            f"{fill(templates.get(eqn.gate, gate.written or gate.forward), values)}"
         )
     return [names[i] for i in gates.inputs], lines, names[gates.output]
 

@@ -6,16 +6,18 @@
 # forward(a, b) returns x.
 # backward(a, b, dout=1.0) returns da, db: the gradient of x on each input, given dout,
 # the gradient on x.
+import math
 
 
 def forward(a, b):
-    x = max(a, b)
+    x = a if a >= b else b if b > a else math.nan
     return x
 
 
 def backward(a, b, dout=1.0):
     # backward pass, in reverse
-    # x = max(a, b): max routes dout to the input that won (the first, at a tie)
-    da = dout if a >= b else 0.0
-    db = dout if b > a else 0.0
+    # x = a if a >= b else b if b > a else math.nan:
+    # max routes dout to the input that won (the first, at a tie)
+    da = dout if a >= b else 0.0 if a < b else math.nan
+    db = dout if b > a else 0.0 if b <= a else math.nan
     return da, db

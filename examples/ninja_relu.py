@@ -6,15 +6,16 @@
 # forward(a) returns x.
 # backward(a, dout=1.0) returns (da,): the gradient of x on each input, given dout, the
 # gradient on x.
+import math
 
 
 def forward(a):
-    x = max(a, 0)
+    x = max(a, 0.0)
     return x
 
 
 def backward(a, dout=1.0):
     # backward pass, in reverse
-    # x = max(a, 0): max routes dout to the input that won (the first, at a tie)
-    da = dout if a >= 0 else 0.0
+    # x = max(a, 0.0): the ReLU passes dout on if a > 0 (it fired), else stops it
+    da = dout if a > 0 else 0.0 if a <= 0 else math.nan
     return (da,)

@@ -9,6 +9,7 @@
 # forward(y, w0, x0, w1, x1, w2, alpha) returns L.
 # backward(y, w0, x0, w1, x1, w2, alpha, dout=1.0) returns dy, dw0, dx0, dw1, dx1, dw2,
 # dalpha: the gradient of L on each input, given dout, the gradient on L.
+import math
 
 
 def forward(y, w0, x0, w1, x1, w2, alpha):
@@ -19,7 +20,7 @@ def forward(y, w0, x0, w1, x1, w2, alpha):
     t5 = t4 + w2
     t6 = t1 * t5
     t7 = t6 + 1
-    t8 = max(0, t7)
+    t8 = max(t7, 0.0)
     t9 = t8
     t10 = w0 * w0
     t11 = w1 * w1
@@ -61,8 +62,8 @@ def backward(y, w0, x0, w1, x1, w2, alpha, dout=1.0):
     dw0 += w0 * dt10
     # t9 = t8: the sum gate passes dt9 back to every element it added
     dt8 = dt9
-    # t8 = max(0, t7): max routes dt8 to the input that won (the first, at a tie)
-    dt7 = dt8 if t7 > 0 else 0.0
+    # t8 = max(t7, 0.0): the ReLU passes dt8 on if t7 > 0 (it fired), else stops it
+    dt7 = dt8 if t7 > 0 else 0.0 if t7 <= 0 else math.nan
     # t7 = t6 + 1: the add gate passes dt7 through to both inputs
     dt6 = dt7
     # t6 = t1 * t5: the mul gate swaps its inputs: each gets the other times dt6

@@ -10,8 +10,26 @@
 # backward(y, w0, x0, w1, x1, w2, alpha, dout=1.0) returns dw0, dw1, dw2: the gradient
 # of L on each input, given dout, the gradient on L.
 # The inputs may be NumPy arrays of shapes that broadcast together, or numbers; each
-# gradient has the shape of its own input.
+# gradient has the shape of its own input. Lists and tuples are taken as arrays,
+# booleans and integers as floats.
 import numpy as np
+
+
+def floats(*inputs):
+    """The inputs as floating-point numbers: a list or tuple is an array, and
+    booleans and integers become floats (so True + True is 2, and x**-1 and
+    x**2 neither fail nor wrap around); float32 stays float32.
+    """
+    converted = []
+    for x in inputs:
+        if isinstance(x, (list, tuple)):
+            x = np.asarray(x)
+        if isinstance(x, int):  # bool is an int too
+            x = float(x)
+        elif getattr(x, "dtype", None) is not None and x.dtype.kind in "biu":
+            x = x.astype(np.float64)  # a Dask array stays lazy
+        converted.append(x)
+    return converted
 
 
 def unbroadcast(grad, like):
@@ -30,6 +48,7 @@ def unbroadcast(grad, like):
 
 
 def forward(y, w0, x0, w1, x1, w2, alpha):
+    y, w0, x0, w1, x1, w2, alpha = floats(y, w0, x0, w1, x1, w2, alpha)
     t1 = -y
     t2 = w0 * x0
     t3 = w1 * x1
@@ -37,7 +56,7 @@ def forward(y, w0, x0, w1, x1, w2, alpha):
     t5 = t4 + w2
     t6 = t1 * t5
     t7 = t6 + 1
-    t8 = np.maximum(0, t7)
+    t8 = np.maximum(t7, 0.0)
     t9 = np.sum(t8)
     t10 = w0 * w0
     t11 = w1 * w1
@@ -48,6 +67,7 @@ def forward(y, w0, x0, w1, x1, w2, alpha):
 
 
 def backward(y, w0, x0, w1, x1, w2, alpha, dout=1.0):
+    y, w0, x0, w1, x1, w2, alpha = floats(y, w0, x0, w1, x1, w2, alpha)
     # forward pass
     t1 = -y
     t2 = w0 * x0
@@ -56,7 +76,7 @@ def backward(y, w0, x0, w1, x1, w2, alpha, dout=1.0):
     t5 = t4 + w2
     t6 = t1 * t5
     t7 = t6 + 1
-    t8 = np.maximum(0, t7)
+    t8 = np.maximum(t7, 0.0)
     t9 = np.sum(t8)
     t10 = w0 * w0
     t11 = w1 * w1
@@ -84,8 +104,9 @@ def backward(y, w0, x0, w1, x1, w2, alpha, dout=1.0):
     dw0 = dw0 + unbroadcast(w0 * dt10, w0)
     # t9 = np.sum(t8): the sum gate passes dt9 back to every element it added
     dt8 = dt9 * np.ones_like(t8)
-    # t8 = np.maximum(0, t7): max routes dt8 to the input that won (the first, at a tie)
-    dt7 = (t7 > 0) * dt8
+    # t8 = np.maximum(t7, 0.0):
+    # the ReLU passes dt8 on if t7 > 0 (it fired), else stops it
+    dt7 = np.heaviside(t7, 0.0) * dt8
     # t7 = t6 + 1: the add gate passes dt7 through to both inputs
     dt6 = dt7
     # t6 = t1 * t5: the mul gate swaps its inputs: each gets the other times dt6

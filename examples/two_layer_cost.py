@@ -16,6 +16,7 @@
 # backward(a1, x, b1, y, c1, a2, b2, c2, a3, b3, c3, a4, b4, c4, d4, label, alpha,
 # dout=1.0) returns da1, dx, db1, dy, dc1, da2, db2, dc2, da3, db3, dc3, da4, db4, dc4,
 # dd4, dlabel, dalpha: the gradient of L on each input, given dout, the gradient on L.
+import math
 
 
 def forward(a1, x, b1, y, c1, a2, b2, c2, a3, b3, c3, a4, b4, c4, d4, label, alpha):
@@ -23,17 +24,17 @@ def forward(a1, x, b1, y, c1, a2, b2, c2, a3, b3, c3, a4, b4, c4, d4, label, alp
     t2 = b1 * y
     t3 = t1 + t2
     t4 = t3 + c1
-    n1 = max(0, t4)
+    n1 = max(t4, 0.0)
     t5 = a2 * x
     t6 = b2 * y
     t7 = t5 + t6
     t8 = t7 + c2
-    n2 = max(0, t8)
+    n2 = max(t8, 0.0)
     t9 = a3 * x
     t10 = b3 * y
     t11 = t9 + t10
     t12 = t11 + c3
-    n3 = max(0, t12)
+    n3 = max(t12, 0.0)
     t13 = a4 * n1
     t14 = b4 * n2
     t15 = t13 + t14
@@ -60,7 +61,7 @@ def forward(a1, x, b1, y, c1, a2, b2, c2, a3, b3, c3, a4, b4, c4, d4, label, alp
     t34 = -label
     t35 = t34 * score
     t36 = t35 + 1
-    t37 = max(0, t36)
+    t37 = max(t36, 0.0)
     t38 = t37
     t39 = alpha * regularization
     L = t38 + t39
@@ -75,17 +76,17 @@ def backward(
     t2 = b1 * y
     t3 = t1 + t2
     t4 = t3 + c1
-    n1 = max(0, t4)
+    n1 = max(t4, 0.0)
     t5 = a2 * x
     t6 = b2 * y
     t7 = t5 + t6
     t8 = t7 + c2
-    n2 = max(0, t8)
+    n2 = max(t8, 0.0)
     t9 = a3 * x
     t10 = b3 * y
     t11 = t9 + t10
     t12 = t11 + c3
-    n3 = max(0, t12)
+    n3 = max(t12, 0.0)
     t13 = a4 * n1
     t14 = b4 * n2
     t15 = t13 + t14
@@ -122,8 +123,8 @@ def backward(
     dregularization = alpha * dt39
     # t38 = t37: the sum gate passes dt38 back to every element it added
     dt37 = dt38
-    # t37 = max(0, t36): max routes dt37 to the input that won (the first, at a tie)
-    dt36 = dt37 if t36 > 0 else 0.0
+    # t37 = max(t36, 0.0): the ReLU passes dt37 on if t36 > 0 (it fired), else stops it
+    dt36 = dt37 if t36 > 0 else 0.0 if t36 <= 0 else math.nan
     # t36 = t35 + 1: the add gate passes dt36 through to both inputs
     dt35 = dt36
     # t35 = t34 * score: the mul gate swaps its inputs: each gets the other times dt35
@@ -210,8 +211,8 @@ def backward(
     # t13 = a4 * n1: the mul gate swaps its inputs: each gets the other times dt13
     da4 += n1 * dt13
     dn1 = a4 * dt13
-    # n3 = max(0, t12): max routes dn3 to the input that won (the first, at a tie)
-    dt12 = dn3 if t12 > 0 else 0.0
+    # n3 = max(t12, 0.0): the ReLU passes dn3 on if t12 > 0 (it fired), else stops it
+    dt12 = dn3 if t12 > 0 else 0.0 if t12 <= 0 else math.nan
     # t12 = t11 + c3: the add gate passes dt12 through to both inputs
     dt11 = dt12
     dc3 = dt12
@@ -224,8 +225,8 @@ def backward(
     # t9 = a3 * x: the mul gate swaps its inputs: each gets the other times dt9
     da3 += x * dt9
     dx = a3 * dt9
-    # n2 = max(0, t8): max routes dn2 to the input that won (the first, at a tie)
-    dt8 = dn2 if t8 > 0 else 0.0
+    # n2 = max(t8, 0.0): the ReLU passes dn2 on if t8 > 0 (it fired), else stops it
+    dt8 = dn2 if t8 > 0 else 0.0 if t8 <= 0 else math.nan
     # t8 = t7 + c2: the add gate passes dt8 through to both inputs
     dt7 = dt8
     dc2 = dt8
@@ -240,8 +241,8 @@ def backward(
     da2 += x * dt5
     # x is used more than once: the gradients from its branches add up
     dx += a2 * dt5
-    # n1 = max(0, t4): max routes dn1 to the input that won (the first, at a tie)
-    dt4 = dn1 if t4 > 0 else 0.0
+    # n1 = max(t4, 0.0): the ReLU passes dn1 on if t4 > 0 (it fired), else stops it
+    dt4 = dn1 if t4 > 0 else 0.0 if t4 <= 0 else math.nan
     # t4 = t3 + c1: the add gate passes dt4 through to both inputs
     dt3 = dt4
     dc1 = dt4

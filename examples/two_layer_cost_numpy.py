@@ -17,8 +17,26 @@
 # dout=1.0) returns da1, db1, dc1, da2, db2, dc2, da3, db3, dc3, da4, db4, dc4, dd4: the
 # gradient of L on each input, given dout, the gradient on L.
 # The inputs may be NumPy arrays of shapes that broadcast together, or numbers; each
-# gradient has the shape of its own input.
+# gradient has the shape of its own input. Lists and tuples are taken as arrays,
+# booleans and integers as floats.
 import numpy as np
+
+
+def floats(*inputs):
+    """The inputs as floating-point numbers: a list or tuple is an array, and
+    booleans and integers become floats (so True + True is 2, and x**-1 and
+    x**2 neither fail nor wrap around); float32 stays float32.
+    """
+    converted = []
+    for x in inputs:
+        if isinstance(x, (list, tuple)):
+            x = np.asarray(x)
+        if isinstance(x, int):  # bool is an int too
+            x = float(x)
+        elif getattr(x, "dtype", None) is not None and x.dtype.kind in "biu":
+            x = x.astype(np.float64)  # a Dask array stays lazy
+        converted.append(x)
+    return converted
 
 
 def unbroadcast(grad, like):
@@ -37,21 +55,23 @@ def unbroadcast(grad, like):
 
 
 def forward(a1, x, b1, y, c1, a2, b2, c2, a3, b3, c3, a4, b4, c4, d4, label, alpha):
+    a1, x, b1, y, c1, a2, b2, c2, a3, b3 = floats(a1, x, b1, y, c1, a2, b2, c2, a3, b3)
+    c3, a4, b4, c4, d4, label, alpha = floats(c3, a4, b4, c4, d4, label, alpha)
     t1 = a1 * x
     t2 = b1 * y
     t3 = t1 + t2
     t4 = t3 + c1
-    n1 = np.maximum(0, t4)
+    n1 = np.maximum(t4, 0.0)
     t5 = a2 * x
     t6 = b2 * y
     t7 = t5 + t6
     t8 = t7 + c2
-    n2 = np.maximum(0, t8)
+    n2 = np.maximum(t8, 0.0)
     t9 = a3 * x
     t10 = b3 * y
     t11 = t9 + t10
     t12 = t11 + c3
-    n3 = np.maximum(0, t12)
+    n3 = np.maximum(t12, 0.0)
     t13 = a4 * n1
     t14 = b4 * n2
     t15 = t13 + t14
@@ -78,7 +98,7 @@ def forward(a1, x, b1, y, c1, a2, b2, c2, a3, b3, c3, a4, b4, c4, d4, label, alp
     t34 = -label
     t35 = t34 * score
     t36 = t35 + 1
-    t37 = np.maximum(0, t36)
+    t37 = np.maximum(t36, 0.0)
     t38 = np.sum(t37)
     t39 = alpha * regularization
     L = t38 + t39
@@ -88,22 +108,24 @@ def forward(a1, x, b1, y, c1, a2, b2, c2, a3, b3, c3, a4, b4, c4, d4, label, alp
 def backward(
     a1, x, b1, y, c1, a2, b2, c2, a3, b3, c3, a4, b4, c4, d4, label, alpha, dout=1.0
 ):
+    a1, x, b1, y, c1, a2, b2, c2, a3, b3 = floats(a1, x, b1, y, c1, a2, b2, c2, a3, b3)
+    c3, a4, b4, c4, d4, label, alpha = floats(c3, a4, b4, c4, d4, label, alpha)
     # forward pass
     t1 = a1 * x
     t2 = b1 * y
     t3 = t1 + t2
     t4 = t3 + c1
-    n1 = np.maximum(0, t4)
+    n1 = np.maximum(t4, 0.0)
     t5 = a2 * x
     t6 = b2 * y
     t7 = t5 + t6
     t8 = t7 + c2
-    n2 = np.maximum(0, t8)
+    n2 = np.maximum(t8, 0.0)
     t9 = a3 * x
     t10 = b3 * y
     t11 = t9 + t10
     t12 = t11 + c3
-    n3 = np.maximum(0, t12)
+    n3 = np.maximum(t12, 0.0)
     t13 = a4 * n1
     t14 = b4 * n2
     t15 = t13 + t14
@@ -130,7 +152,7 @@ def backward(
     t34 = -label
     t35 = t34 * score
     t36 = t35 + 1
-    t37 = np.maximum(0, t36)
+    t37 = np.maximum(t36, 0.0)
     t38 = np.sum(t37)
     t39 = alpha * regularization
     L = t38 + t39
@@ -145,9 +167,9 @@ def backward(
     dregularization = alpha * dt39
     # t38 = np.sum(t37): the sum gate passes dt38 back to every element it added
     dt37 = dt38 * np.ones_like(t37)
-    # t37 = np.maximum(0, t36):
-    # max routes dt37 to the input that won (the first, at a tie)
-    dt36 = (t36 > 0) * dt37
+    # t37 = np.maximum(t36, 0.0):
+    # the ReLU passes dt37 on if t36 > 0 (it fired), else stops it
+    dt36 = np.heaviside(t36, 0.0) * dt37
     # t36 = t35 + 1: the add gate passes dt36 through to both inputs
     dt35 = dt36
     # t35 = t34 * score: the mul gate swaps its inputs: each gets the other times dt35
@@ -231,9 +253,9 @@ def backward(
     # t13 = a4 * n1: the mul gate swaps its inputs: each gets the other times dt13
     da4 = da4 + unbroadcast(n1 * dt13, a4)
     dn1 = a4 * dt13
-    # n3 = np.maximum(0, t12):
-    # max routes dn3 to the input that won (the first, at a tie)
-    dt12 = (t12 > 0) * dn3
+    # n3 = np.maximum(t12, 0.0):
+    # the ReLU passes dn3 on if t12 > 0 (it fired), else stops it
+    dt12 = np.heaviside(t12, 0.0) * dn3
     # t12 = t11 + c3: the add gate passes dt12 through to both inputs
     dt11 = dt12
     dc3 = unbroadcast(dt12, c3)
@@ -244,8 +266,9 @@ def backward(
     db3 = db3 + unbroadcast(y * dt10, b3)
     # t9 = a3 * x: the mul gate swaps its inputs: each gets the other times dt9
     da3 = da3 + unbroadcast(x * dt9, a3)
-    # n2 = np.maximum(0, t8): max routes dn2 to the input that won (the first, at a tie)
-    dt8 = (t8 > 0) * dn2
+    # n2 = np.maximum(t8, 0.0):
+    # the ReLU passes dn2 on if t8 > 0 (it fired), else stops it
+    dt8 = np.heaviside(t8, 0.0) * dn2
     # t8 = t7 + c2: the add gate passes dt8 through to both inputs
     dt7 = dt8
     dc2 = unbroadcast(dt8, c2)
@@ -256,8 +279,9 @@ def backward(
     db2 = db2 + unbroadcast(y * dt6, b2)
     # t5 = a2 * x: the mul gate swaps its inputs: each gets the other times dt5
     da2 = da2 + unbroadcast(x * dt5, a2)
-    # n1 = np.maximum(0, t4): max routes dn1 to the input that won (the first, at a tie)
-    dt4 = (t4 > 0) * dn1
+    # n1 = np.maximum(t4, 0.0):
+    # the ReLU passes dn1 on if t4 > 0 (it fired), else stops it
+    dt4 = np.heaviside(t4, 0.0) * dn1
     # t4 = t3 + c1: the add gate passes dt4 through to both inputs
     dt3 = dt4
     dc1 = unbroadcast(dt4, c1)

@@ -76,6 +76,24 @@ def unbroadcast(grad, like):
     grad = np.sum(grad, axis=(*range(extra), *stretched))
     return np.reshape(grad, shape) if stretched else grad
 '''.strip("\n")
+# ... and the one that takes every input as floats, at the top of each function.
+FLOATS = '''
+def floats(*inputs):
+    """The inputs as floating-point numbers: a list or tuple is an array, and
+    booleans and integers become floats (so True + True is 2, and x**-1 and
+    x**2 neither fail nor wrap around); float32 stays float32.
+    """
+    converted = []
+    for x in inputs:
+        if isinstance(x, (list, tuple)):
+            x = np.asarray(x)
+        if isinstance(x, int):  # bool is an int too
+            x = float(x)
+        elif getattr(x, "dtype", None) is not None and x.dtype.kind in "biu":
+            x = x.astype(np.float64)  # a Dask array stays lazy
+        converted.append(x)
+    return converted
+'''.strip("\n")
 _ECHO_LINES = 20  # how much of the source the header quotes
 _ECHO_WIDTH = 76
 
@@ -300,13 +318,16 @@ def generate(
         lines += [language.import_line, "", ""]
     elif lines:
         lines += ["", ""]
+    converted = _converted_inputs(language, params)
+    if converted:
+        lines += [FLOATS, "", ""]
     if any("unbroadcast(" in line for line in backward_lines):
         lines += [UNBROADCAST, "", ""]
     lines += _def("forward", params)
-    lines += _body([*forward_lines.values(), f"return {output}"])
+    lines += _body([*converted, *forward_lines.values(), f"return {output}"])
     lines += ["", ""]
     lines += _def("backward", backward_params)
-    lines += _body(backward_lines)
+    lines += _body([*converted, *backward_lines])
     lines += _return(grads)
     return "\n".join(lines) + "\n"
 
@@ -343,12 +364,15 @@ def generate_value_and_grad(
     if language.broadcasts:
         body = _released_at_last_use(body, keep={output, *grads})
     params = [names.value[i] for i in gates.inputs]
+    converted = _converted_inputs(language, params)
     params.append(f"{naming.UPSTREAM_GRADIENT}=1.0")
     lines = [language.import_line, "", ""]
+    if converted:
+        lines += [FLOATS, "", ""]
     if language.broadcasts:
         lines += [UNBROADCAST, "", ""]
     lines += _def("value_and_grad", params)
-    lines += [f"    {line}" for line in body]
+    lines += [f"    {line}" for line in [*converted, *body]]
     lines.append(f"    return {output}, ({_tuple(grads)})")
     return "\n".join(lines) + "\n"
 
@@ -395,15 +419,41 @@ def generate_trace(gates: GateList, target: str = "python") -> str:
                 "}",
             ]
         )
+    converted = _converted_inputs(language, params)
     params.append(f"{naming.UPSTREAM_GRADIENT}=1.0")
     lines = [language.import_line]
+    if converted:
+        lines += [FLOATS]
     lines += _def("trace", params)
-    lines += [f"    {line}" for line in body]
+    lines += [f"    {line}" for line in [*converted, *body]]
     lines.append(f"    return {{{values}}}, {{{grads}}}")
     return "\n".join(lines) + "\n"
 
 
 _FUSED_DEPTH = 8  # Python's parser allows ~200 nested brackets; stay well below
+
+
+def _converted_inputs(language: Target, params: list[str]) -> list[str]:
+    """The array target's first lines: `a, x, b = floats(a, x, b)`, as many
+    lines as the line length needs (none for the other targets, nor for a
+    program without inputs)."""
+    if not language.broadcasts:
+        return []
+    lines, group = [], []
+
+    def line(names: list[str]) -> str:
+        if len(names) == 1:
+            return f"[{names[0]}] = floats({names[0]})"
+        return f"{', '.join(names)} = floats({', '.join(names)})"
+
+    for name in params:
+        if group and len(line([*group, name])) + 4 > LINE_LENGTH:
+            lines.append(line(group))
+            group = []
+        group.append(name)
+    if group:
+        lines.append(line(group))
+    return lines
 
 
 def _fused_forward_lines(
@@ -416,12 +466,21 @@ def _fused_forward_lines(
         for arg in eqn.args:
             if isinstance(arg, Wire):
                 uses[arg.name] = uses.get(arg.name, 0) + 1
+    # A template that reads an input twice (sigmoid's two branches) would
+    # compute a folded expression twice: such an input keeps its line.
+    read_twice = set()
+    for eqn in gates.eqns:
+        forward, _ = GATES[eqn.gate].code(target)
+        for placeholder, arg in zip(GATES[eqn.gate].inputs, eqn.args):
+            if isinstance(arg, Wire) and forward.count(f"{{{placeholder}}}") > 1:
+                read_twice.add(arg.name)
     foldable = {
         eqn.out
         for eqn in gates.eqns
         if uses.get(eqn.out) == 1
         and eqn.out not in plan.read
         and eqn.out != gates.output
+        and eqn.out not in read_twice
     }
     expressions: dict[str, tuple[str, int]] = {}  # folded wire -> (text, depth)
     lines = {}
@@ -692,7 +751,8 @@ def _tuple(items: list[str]) -> str:
 
 _ARRAYS_NOTE = (
     "The inputs may be NumPy arrays of shapes that broadcast together, or "
-    "numbers; each gradient has the shape of its own input."
+    "numbers; each gradient has the shape of its own input. Lists and "
+    "tuples are taken as arrays, booleans and integers as floats."
 )
 
 

@@ -18,7 +18,18 @@ Placeholders in the templates (the explanations may use them all too):
   {x}, {y}     the gate's inputs (a wire's name or a number)
   {out}        the gate's own output, as in the tutorial's sigmoid: s*(1-s)
   {dout}       the gradient arriving on the output from above
-  {p}, {p_minus_1}  the constant exponent of `powc`, and that minus one
+  {p}, {p_minus_1}  the constant exponent of `powc` and `fracpow`, and that
+               minus one
+  {c}, {log_c} the constant of `maxc`, `minc` and `cpow` (the base, with its
+               log, so that float32 stays float32 on the array target)
+
+NaN in gives NaN out on every target, and a real program never returns a
+complex number: where a power has no real value (a negative base, a
+fractional exponent) its value and gradients are NaN, as NumPy's and
+JavaScript's are. Where a template would need a test that a constant could
+decide while lowering, lowering picks a gate that needs none instead: an
+integer exponent (`powc`) or a fractional one (`fracpow`), a positive
+constant base (`cpow`), max and min with a constant (`maxc`, `minc`).
 """
 
 from __future__ import annotations
@@ -48,6 +59,9 @@ class Gate:
     # Where each input's local gradient is its own story (division), one part
     # per input; a comment tells only the parts of the inputs it computes.
     explain_inputs: tuple[str, ...] = ()
+    # How a program writes the gate, where `forward` (the python target's
+    # code) says more: `{x}**{y}` for the power with its test for NaN.
+    written: str | None = None
 
     def explanation(self, targets: tuple[int, ...]) -> str:
         """The comment's template for a backward group sending gradients to
@@ -62,7 +76,7 @@ class Gate:
         """The gate as a program writes it: `{x} + {y}`, `sigmoid({x})`."""
         if self.function:
             return f"{self.function}({', '.join('{%s}' % p for p in self.inputs)})"
-        return self.forward
+        return self.written or self.forward
 
     @property
     def label(self) -> str:
@@ -181,7 +195,7 @@ _GATES = (
         js_forward="Math.pow({x}, 2)",
     ),
     Gate(
-        name="powc",
+        name="powc",  # an integer exponent: real for every x
         inputs=("x",),
         params=("p", "p_minus_1"),
         forward="{x}**{p}",
@@ -192,16 +206,55 @@ _GATES = (
         js_grads=("{p} * Math.pow({x}, {p_minus_1}) * {dout}",),
     ),
     Gate(
+        name="fracpow",  # a fractional exponent: no real value below 0
+        inputs=("x",),
+        params=("p", "p_minus_1"),
+        forward="{x}**{p} if {x} >= 0 else math.nan",
+        grads=("{p} * {x}**{p_minus_1} * {dout} if {x} >= 0 else math.nan",),
+        explain=(
+            "pow gate: d({x}**{p})/d{x} = {p}*{x}**{p_minus_1}"
+            " (NaN for {x} < 0: no real power there)"
+        ),
+        written="{x}**{p}",
+        symbol="x^{p}",
+        numpy_forward="np.power({x}, {p})",
+        numpy_grads=("{p} * np.power({x}, {p_minus_1}) * {dout}",),
+        js_forward="Math.pow({x}, {p})",
+        js_grads=("{p} * Math.pow({x}, {p_minus_1}) * {dout}",),
+    ),
+    Gate(
+        name="cpow",  # a positive constant to a power
+        inputs=("x",),
+        params=("c", "log_c"),
+        forward="{c}**{x}",
+        grads=("math.log({c}) * {out} * {dout}",),
+        explain="pow gate: d({c}**{x})/d{x} = log({c})*{c}**{x}, and log({c}) = {log_c}",
+        written="{c}**{x}",
+        symbol="{c}^x",
+        numpy_grads=("{log_c} * {out} * {dout}",),
+        js_forward="Math.pow({c}, {x})",
+        js_grads=("Math.log({c}) * {out} * {dout}",),
+    ),
+    Gate(
         name="pow",
         inputs=("x", "y"),
-        forward="{x}**{y}",
-        grads=("{y} * {x} ** ({y} - 1) * {dout}", "math.log({x}) * {out} * {dout}"),
+        # A negative base has a real power only at an integer exponent.
+        forward="{x}**{y} if {x} >= 0 or {y} % 1 == 0 else math.nan",
+        grads=(
+            "{y} * {x} ** ({y} - 1) * {dout} if {x} >= 0 or {y} % 1 == 0 else math.nan",
+            "math.log({x}) * {out} * {dout} if {x} > 0 else math.nan",
+        ),
         explain="pow gate:",
         explain_inputs=(
             "{y}*{x}**({y}-1) flows to {x}",
-            "log({x})*{x}**{y} flows to {y}",
+            "log({x})*{x}**{y} flows to {y} (NaN unless {x} > 0)",
         ),
-        numpy_grads=("{y} * {x} ** ({y} - 1) * {dout}", "np.log({x}) * {out} * {dout}"),
+        written="{x}**{y}",
+        numpy_forward="np.power({x}, {y})",
+        numpy_grads=(
+            "{y} * np.power({x}, {y} - 1) * {dout}",
+            "np.log({x}) * {out} * {dout}",
+        ),
         symbol="x^y",
         js_forward="Math.pow({x}, {y})",
         js_grads=(
@@ -282,72 +335,131 @@ _GATES = (
         name="sigmoid",
         function="sigmoid",
         inputs=("x",),
-        forward="1 / (1 + math.exp(-{x}))",
+        # exp of a negative number only, so that no x overflows: for x < 0,
+        # 1/(1+e^-x) is e^x/(1+e^x). NumPy's logaddexp(0, -x) = log(1+e^-x).
+        forward=(
+            "1 / (1 + math.exp(-{x})) if {x} >= 0"
+            " else math.exp({x}) / (1 + math.exp({x}))"
+        ),
         grads=("{out} * (1 - {out}) * {dout}",),
         explain="the sigmoid gate's local gradient is s*(1-s), s being its output {out}",
-        numpy_forward="1 / (1 + np.exp(-{x}))",
+        numpy_forward="np.exp(-np.logaddexp(0, -{x}))",
         numpy_grads=("{out} * (1 - {out}) * {dout}",),
+        # JavaScript's exp gives Infinity instead of failing, and 1/Infinity
+        # is 0: the tutorial's own line is exact on both sides.
         js_forward="1 / (1 + Math.exp(-{x}))",
     ),
     Gate(
         name="relu",
         function="relu",
         inputs=("x",),
-        forward="max(0.0, {x})",
-        grads=("{dout} if {x} > 0 else 0.0",),
+        forward="max({x}, 0.0)",  # NaN first: Python's max keeps a NaN only there
+        grads=("{dout} if {x} > 0 else 0.0 if {x} <= 0 else math.nan",),
         explain="the ReLU passes {dout} on if {x} > 0 (it fired), else stops it",
         kink="{x}",
-        numpy_forward="np.maximum(0.0, {x})",
-        numpy_grads=("({x} > 0) * {dout}",),
-        js_forward="Math.max(0.0, {x})",
-        js_grads=("{x} > 0 ? {dout} : 0.0",),
+        numpy_forward="np.maximum({x}, 0.0)",
+        # The step function: 0 below and at 0, 1 above, NaN at NaN.
+        numpy_grads=("np.heaviside({x}, 0.0) * {dout}",),
+        js_forward="Math.max({x}, 0.0)",
+        js_grads=("{x} > 0 ? {dout} : {x} <= 0 ? 0.0 : NaN",),
     ),
     Gate(
         name="abs",
         function="abs",
         inputs=("x",),
         forward="abs({x})",
-        grads=("{dout} if {x} > 0 else -{dout} if {x} < 0 else 0.0",),
+        grads=(
+            "{dout} if {x} > 0 else -{dout} if {x} < 0"
+            " else 0.0 if {x} == 0 else math.nan",
+        ),
         explain="abs multiplies {dout} by the sign of {x} (0 at 0)",
         kink="{x}",
         numpy_forward="np.abs({x})",
         numpy_grads=("np.sign({x}) * {dout}",),
         js_forward="Math.abs({x})",
-        js_grads=("{x} > 0 ? {dout} : {x} < 0 ? -{dout} : 0.0",),
+        js_grads=("{x} > 0 ? {dout} : {x} < 0 ? -{dout} : {x} == 0 ? 0.0 : NaN",),
     ),
     Gate(
         name="max",
         function="max",
         variadic=True,
         inputs=("x", "y"),
-        forward="max({x}, {y})",
-        grads=("{dout} if {x} >= {y} else 0.0", "{dout} if {y} > {x} else 0.0"),
+        # The first input attaining the extreme wins; with a NaN, none does.
+        forward="{x} if {x} >= {y} else {y} if {y} > {x} else math.nan",
+        grads=(
+            "{dout} if {x} >= {y} else 0.0 if {x} < {y} else math.nan",
+            "{dout} if {y} > {x} else 0.0 if {y} <= {x} else math.nan",
+        ),
         explain="max routes {dout} to the input that won (the first, at a tie)",
         kink="{x} - {y}",
         numpy_forward="np.maximum({x}, {y})",
-        numpy_grads=(
-            "({x} >= {y}) * {dout}",
-            "({y} > {x}) * {dout}",
+        numpy_grads=(  # steps of the difference: NaN at NaN, as the value is
+            "np.heaviside({x} - {y}, 1.0) * {dout}",
+            "np.heaviside({y} - {x}, 0.0) * {dout}",
         ),
         js_forward="Math.max({x}, {y})",
-        js_grads=("{x} >= {y} ? {dout} : 0.0", "{y} > {x} ? {dout} : 0.0"),
+        js_grads=(
+            "{x} >= {y} ? {dout} : {x} < {y} ? 0.0 : NaN",
+            "{y} > {x} ? {dout} : {y} <= {x} ? 0.0 : NaN",
+        ),
+    ),
+    Gate(
+        name="maxc",  # with a constant, which wins a tie
+        inputs=("x",),
+        params=("c",),
+        forward="max({x}, {c})",  # NaN first: Python's max keeps a NaN only there
+        grads=("{dout} if {x} > {c} else 0.0 if {x} <= {c} else math.nan",),
+        explain=(
+            "max with a constant routes {dout} to {x} where {x} > {c}"
+            " (the constant wins a tie)"
+        ),
+        kink="{x} - {c}",
+        symbol="max(x, {c})",
+        numpy_forward="np.maximum({x}, {c})",
+        numpy_grads=("np.heaviside({x} - {c}, 0.0) * {dout}",),
+        js_forward="Math.max({x}, {c})",
+        js_grads=("{x} > {c} ? {dout} : {x} <= {c} ? 0.0 : NaN",),
     ),
     Gate(
         name="min",
         function="min",
         variadic=True,
         inputs=("x", "y"),
-        forward="min({x}, {y})",
-        grads=("{dout} if {x} <= {y} else 0.0", "{dout} if {y} < {x} else 0.0"),
+        # The first input attaining the extreme wins; with a NaN, none does.
+        forward="{x} if {x} <= {y} else {y} if {y} < {x} else math.nan",
+        grads=(
+            "{dout} if {x} <= {y} else 0.0 if {x} > {y} else math.nan",
+            "{dout} if {y} < {x} else 0.0 if {y} >= {x} else math.nan",
+        ),
         explain="min routes {dout} to the input that won (the first, at a tie)",
         kink="{x} - {y}",
         numpy_forward="np.minimum({x}, {y})",
-        numpy_grads=(
-            "({x} <= {y}) * {dout}",
-            "({y} < {x}) * {dout}",
+        numpy_grads=(  # steps of the difference: NaN at NaN, as the value is
+            "np.heaviside({y} - {x}, 1.0) * {dout}",
+            "np.heaviside({x} - {y}, 0.0) * {dout}",
         ),
         js_forward="Math.min({x}, {y})",
-        js_grads=("{x} <= {y} ? {dout} : 0.0", "{y} < {x} ? {dout} : 0.0"),
+        js_grads=(
+            "{x} <= {y} ? {dout} : {x} > {y} ? 0.0 : NaN",
+            "{y} < {x} ? {dout} : {y} >= {x} ? 0.0 : NaN",
+        ),
+    ),
+    Gate(
+        name="minc",  # with a constant, which wins a tie
+        inputs=("x",),
+        params=("c",),
+        forward="min({x}, {c})",  # NaN first: Python's min keeps a NaN only there
+        grads=("{dout} if {x} < {c} else 0.0 if {x} >= {c} else math.nan",),
+        explain=(
+            "min with a constant routes {dout} to {x} where {x} < {c}"
+            " (the constant wins a tie)"
+        ),
+        kink="{x} - {c}",
+        symbol="min(x, {c})",
+        numpy_forward="np.minimum({x}, {c})",
+        numpy_grads=("np.heaviside({c} - {x}, 0.0) * {dout}",),
+        js_forward="Math.min({x}, {c})",
+        js_grads=("{x} < {c} ? {dout} : {x} >= {c} ? 0.0 : NaN",),
     ),
     Gate(
         name="sum",
@@ -369,7 +481,8 @@ _GATES = (
         explain="the mean gate passes {dout}/n back to each of its n elements",
         reduces=True,
         numpy_forward="np.mean({x})",
-        numpy_grads=("{dout} * np.ones_like({x}) / np.prod(np.shape({x}))",),
+        # n as a Python int, which keeps float32 float32 (np.prod would not)
+        numpy_grads=("{dout} * np.ones_like({x}) / np.ones_like({x}).size",),
     ),
 )
 

@@ -3,11 +3,16 @@
 All desugaring happens here, in one place:
   - `Math.` prefixes were already dropped by the parser; `sig` is `sigmoid`,
     `pow(x, y)` and `x^y` are `x**y`;
-  - `x**2` is the `square` gate, `x**c` for another constant c is `powc`;
+  - `x**2` is the `square` gate, `x**c` for another constant c is `powc`
+    (an integer c) or `fracpow` (real only for x >= 0), and `c**y` for a
+    constant c > 0 is `cpow`;
   - `a / b` becomes `t = 1.0 / b` then `a * t`, as the tutorial writes it
     (a constant denominator stays a plain division: `x / 2`);
   - `max(a, b, c)` is `max(max(a, b), c)`, which keeps the rule that the
-    first input attaining the maximum gets the gradient;
+    first input attaining the maximum gets the gradient; a pair with a
+    constant is the `maxc` gate (`max(a, 2)` and `max(2, a)` alike are
+    `max(a, 2.0)`), whose constant wins a tie, and the same for min;
+    `max(a, 0)` is the ReLU, as the tutorial's `Math.max(a, 0)` is;
   - an operation on constants only is computed here, once.
 It also checks the program: single assignment, no name used before the line
 that assigns it, known functions with the right number of arguments.
@@ -230,7 +235,12 @@ class _Lowering:
             if p == 2:
                 return self.emit("square", (left,), node, out)
             params = (right, Const(p - 1, number_text(p - 1)))
-            return self.emit("powc", (left,), node, out, params)
+            gate = "powc" if float(p).is_integer() else "fracpow"
+            return self.emit(gate, (left,), node, out, params)
+        if isinstance(left, Const) and isinstance(right, Wire) and left.value > 0:
+            log_c = math.log(left.value)
+            params = (left, Const(log_c, number_text(log_c)))
+            return self.emit("cpow", (right,), node, out, params)
         return self.emit("pow", args, node, out)
 
     def call(self, node: Call, args, out) -> Operand:
@@ -257,12 +267,26 @@ class _Lowering:
             result = args[0]
             for index, arg in enumerate(args[1:], start=2):
                 last = index == len(args)
-                result = self.emit(
-                    gate.name, (result, arg), node, out if last else None
-                )
+                result = self.extreme(gate.name, result, arg, node, last and out)
             return result
         self.check_arity(node, len(args), arity)
         return self.emit(gate.name, args, node, out)
+
+    def extreme(self, gate: str, left: Operand, right: Operand, node, out) -> Operand:
+        """`max(left, right)` or `min`: with one constant, the gate that
+        takes it as a float (a float input gives a float) and lets it win
+        a tie, whichever side it is on."""
+        pair = [left, right]
+        constants = [a for a in pair if isinstance(a, Const)]
+        if len(constants) != 1:
+            return self.emit(gate, (left, right), node, out or None)
+        (constant,) = constants
+        (wire,) = [a for a in pair if isinstance(a, Wire)]
+        value = float(constant.value)
+        if gate == "max" and value == 0:  # the tutorial's Math.max(a, 0)
+            return self.emit("relu", (wire,), node, out or None)
+        as_float = Const(value, repr(value).replace("e+", "e"))  # 0.0, 2.0, 1e20
+        return self.emit(f"{gate}c", (wire,), node, out or None, (as_float,))
 
     def check_arity(self, node: Call, got: int, arity: int) -> None:
         if got != arity:

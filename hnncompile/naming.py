@@ -28,6 +28,7 @@ GENERATED_CODE_NAMES = frozenset(
     {
         *("math", "np", "max", "min", "abs"),  # modules and builtins
         *("forward", "backward", UPSTREAM_GRADIENT, "unbroadcast"),  # our own
+        "floats",  # the array target's input conversion
     }
 )
 # JavaScript's reserved words (ES2023, strict mode, as a module is), and the

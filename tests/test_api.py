@@ -90,7 +90,7 @@ def test_gradcheck_says_when_a_kink_is_within_the_step():
     f = hnncompile.compile("n = max(0, a*x + b)")
     at_kink = hnncompile.gradcheck(f, 1.0, 1.0, -1.0)  # a*x + b == 0
     assert [row.verdict for row in at_kink.rows] == ["kink", "kink", "kink"]
-    assert "max gate on line 1 (n)" in str(at_kink)
+    assert "relu gate on line 1 (n)" in str(at_kink)  # max(0, x) is the ReLU
     assert "kink" in str(at_kink)
     away = hnncompile.gradcheck(f, 1.0, 1.0, 0.5)
     assert all(row.verdict == "ok" and row.kink is None for row in away.rows)

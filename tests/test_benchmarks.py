@@ -60,7 +60,7 @@ def test_compile_comparison_and_tools_run_without_the_other_tools(capsys):
     assert lines == [
         "q = a * x",
         "t1 = 1 / (1 + jnp.exp(-q))",
-        "t2 = jnp.maximum(q, 0)",
+        "t2 = jnp.maximum(0.0, q)",  # max(q, 0) is the ReLU
         "f = t1 + t2",
     ]
     with pytest.raises(tools.Unavailable, match="micrograd has no sigmoid"):

@@ -32,13 +32,13 @@ export function forward(a, b, c) {
   var t10 = Math.tanh(c);
   var t = t9 + t10;
   var t11 = 1 / (1 + Math.exp(-t));
-  var t12 = Math.max(0.0, s);
+  var t12 = Math.max(s, 0.0);
   var t13 = t11 + t12;
   var t14 = Math.abs(p);
   var g = t13 + t14;
   var t15 = Math.max(a, b);
   var t16 = Math.max(t15, c);
-  var t17 = Math.min(a, 0);
+  var t17 = Math.min(a, 0.0);
   var m = t16 - t17;
   var t18 = Math.pow(a, 2);
   var t19 = -t18;
@@ -75,13 +75,13 @@ export function backward(a, b, c, dout = 1.0) {
   var t10 = Math.tanh(c);
   var t = t9 + t10;
   var t11 = 1 / (1 + Math.exp(-t));
-  var t12 = Math.max(0.0, s);
+  var t12 = Math.max(s, 0.0);
   var t13 = t11 + t12;
   var t14 = Math.abs(p);
   var g = t13 + t14;
   var t15 = Math.max(a, b);
   var t16 = Math.max(t15, c);
-  var t17 = Math.min(a, 0);
+  var t17 = Math.min(a, 0.0);
   var m = t16 - t17;
   var t22 = Math.pow(c, b);
   var t24 = Math.pow(2, a);
@@ -108,12 +108,14 @@ export function backward(a, b, c, dout = 1.0) {
   // w = t23 + t24: the add gate passes dw through to both inputs
   var dt23 = dw;
   var dt24 = dw;
-  // t24 = Math.pow(2, a): pow gate: log(2)*2**a flows to a
+  // t24 = Math.pow(2, a):
+  // pow gate: d(2**a)/da = log(2)*2**a, and log(2) = 0.6931471805599453
   var da = Math.log(2) * t24 * dt24;
   // t23 = t21 + t22: the add gate passes dt23 through to both inputs
   var dt21 = dt23;
   var dt22 = dt23;
-  // t22 = Math.pow(c, b): pow gate: b*c**(b-1) flows to c and log(c)*c**b flows to b
+  // t22 = Math.pow(c, b):
+  // pow gate: b*c**(b-1) flows to c and log(c)*c**b flows to b (NaN unless c > 0)
   var dc = b * Math.pow(c, b - 1) * dt22;
   var db = Math.log(c) * t22 * dt22;
   // t21 = t19 + t20: the add gate passes dt21 through to both inputs
@@ -130,26 +132,27 @@ export function backward(a, b, c, dout = 1.0) {
   // m = t16 - t17: the sub gate passes dm to t16 and -dm to t17
   var dt16 = dm;
   var dt17 = -dm;
-  // t17 = Math.min(a, 0): min routes dt17 to the input that won (the first, at a tie)
-  da += a <= 0 ? dt17 : 0.0;
+  // t17 = Math.min(a, 0.0):
+  // min with a constant routes dt17 to a where a < 0.0 (the constant wins a tie)
+  da += a < 0.0 ? dt17 : a >= 0.0 ? 0.0 : NaN;
   // t16 = Math.max(t15, c):
   // max routes dt16 to the input that won (the first, at a tie)
-  var dt15 = t15 >= c ? dt16 : 0.0;
+  var dt15 = t15 >= c ? dt16 : t15 < c ? 0.0 : NaN;
   // c is used more than once: the gradients from its branches add up
-  dc += c > t15 ? dt16 : 0.0;
+  dc += c > t15 ? dt16 : c <= t15 ? 0.0 : NaN;
   // t15 = Math.max(a, b): max routes dt15 to the input that won (the first, at a tie)
-  da += a >= b ? dt15 : 0.0;
-  db += b > a ? dt15 : 0.0;
+  da += a >= b ? dt15 : a < b ? 0.0 : NaN;
+  db += b > a ? dt15 : b <= a ? 0.0 : NaN;
   // g = t13 + t14: the add gate passes dg through to both inputs
   var dt13 = dg;
   var dt14 = dg;
   // t14 = Math.abs(p): abs multiplies dt14 by the sign of p (0 at 0)
-  var dp = p > 0 ? dt14 : p < 0 ? -dt14 : 0.0;
+  var dp = p > 0 ? dt14 : p < 0 ? -dt14 : p == 0 ? 0.0 : NaN;
   // t13 = t11 + t12: the add gate passes dt13 through to both inputs
   var dt11 = dt13;
   var dt12 = dt13;
-  // t12 = Math.max(0.0, s): the ReLU passes dt12 on if s > 0 (it fired), else stops it
-  var ds = s > 0 ? dt12 : 0.0;
+  // t12 = Math.max(s, 0.0): the ReLU passes dt12 on if s > 0 (it fired), else stops it
+  var ds = s > 0 ? dt12 : s <= 0 ? 0.0 : NaN;
   // t11 = 1 / (1 + Math.exp(-t)):
   // the sigmoid gate's local gradient is s*(1-s), s being its output t11
   // t is used more than once: the gradients from its branches add up

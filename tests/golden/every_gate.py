@@ -33,20 +33,20 @@ def forward(a, b, c):
     t9 = t7 * t8
     t10 = math.tanh(c)
     t = t9 + t10
-    t11 = 1 / (1 + math.exp(-t))
-    t12 = max(0.0, s)
+    t11 = 1 / (1 + math.exp(-t)) if t >= 0 else math.exp(t) / (1 + math.exp(t))
+    t12 = max(s, 0.0)
     t13 = t11 + t12
     t14 = abs(p)
     g = t13 + t14
-    t15 = max(a, b)
-    t16 = max(t15, c)
-    t17 = min(a, 0)
+    t15 = a if a >= b else b if b > a else math.nan
+    t16 = t15 if t15 >= c else c if c > t15 else math.nan
+    t17 = min(a, 0.0)
     m = t16 - t17
     t18 = a**2
     t19 = -t18
     t20 = b**3
     t21 = t19 + t20
-    t22 = c**b
+    t22 = c**b if c >= 0 or b % 1 == 0 else math.nan
     t23 = t21 + t22
     t24 = 2**a
     w = t23 + t24
@@ -76,16 +76,16 @@ def backward(a, b, c, dout=1.0):
     t9 = t7 * t8
     t10 = math.tanh(c)
     t = t9 + t10
-    t11 = 1 / (1 + math.exp(-t))
-    t12 = max(0.0, s)
+    t11 = 1 / (1 + math.exp(-t)) if t >= 0 else math.exp(t) / (1 + math.exp(t))
+    t12 = max(s, 0.0)
     t13 = t11 + t12
     t14 = abs(p)
     g = t13 + t14
-    t15 = max(a, b)
-    t16 = max(t15, c)
-    t17 = min(a, 0)
+    t15 = a if a >= b else b if b > a else math.nan
+    t16 = t15 if t15 >= c else c if c > t15 else math.nan
+    t17 = min(a, 0.0)
     m = t16 - t17
-    t22 = c**b
+    t22 = c**b if c >= 0 or b % 1 == 0 else math.nan
     t24 = 2**a
     # backward pass, in reverse
     # f = t28 + t30: the add gate passes dout through to both inputs
@@ -110,14 +110,15 @@ def backward(a, b, c, dout=1.0):
     # w = t23 + t24: the add gate passes dw through to both inputs
     dt23 = dw
     dt24 = dw
-    # t24 = 2**a: pow gate: log(2)*2**a flows to a
+    # t24 = 2**a: pow gate: d(2**a)/da = log(2)*2**a, and log(2) = 0.6931471805599453
     da = math.log(2) * t24 * dt24
     # t23 = t21 + t22: the add gate passes dt23 through to both inputs
     dt21 = dt23
     dt22 = dt23
-    # t22 = c**b: pow gate: b*c**(b-1) flows to c and log(c)*c**b flows to b
-    dc = b * c ** (b - 1) * dt22
-    db = math.log(c) * t22 * dt22
+    # t22 = c**b if c >= 0 or b % 1 == 0 else math.nan:
+    # pow gate: b*c**(b-1) flows to c and log(c)*c**b flows to b (NaN unless c > 0)
+    dc = b * c ** (b - 1) * dt22 if c >= 0 or b % 1 == 0 else math.nan
+    db = math.log(c) * t22 * dt22 if c > 0 else math.nan
     # t21 = t19 + t20: the add gate passes dt21 through to both inputs
     dt19 = dt21
     dt20 = dt21
@@ -132,26 +133,29 @@ def backward(a, b, c, dout=1.0):
     # m = t16 - t17: the sub gate passes dm to t16 and -dm to t17
     dt16 = dm
     dt17 = -dm
-    # t17 = min(a, 0): min routes dt17 to the input that won (the first, at a tie)
-    da += dt17 if a <= 0 else 0.0
-    # t16 = max(t15, c): max routes dt16 to the input that won (the first, at a tie)
-    dt15 = dt16 if t15 >= c else 0.0
+    # t17 = min(a, 0.0):
+    # min with a constant routes dt17 to a where a < 0.0 (the constant wins a tie)
+    da += dt17 if a < 0.0 else 0.0 if a >= 0.0 else math.nan
+    # t16 = t15 if t15 >= c else c if c > t15 else math.nan:
+    # max routes dt16 to the input that won (the first, at a tie)
+    dt15 = dt16 if t15 >= c else 0.0 if t15 < c else math.nan
     # c is used more than once: the gradients from its branches add up
-    dc += dt16 if c > t15 else 0.0
-    # t15 = max(a, b): max routes dt15 to the input that won (the first, at a tie)
-    da += dt15 if a >= b else 0.0
-    db += dt15 if b > a else 0.0
+    dc += dt16 if c > t15 else 0.0 if c <= t15 else math.nan
+    # t15 = a if a >= b else b if b > a else math.nan:
+    # max routes dt15 to the input that won (the first, at a tie)
+    da += dt15 if a >= b else 0.0 if a < b else math.nan
+    db += dt15 if b > a else 0.0 if b <= a else math.nan
     # g = t13 + t14: the add gate passes dg through to both inputs
     dt13 = dg
     dt14 = dg
     # t14 = abs(p): abs multiplies dt14 by the sign of p (0 at 0)
-    dp = dt14 if p > 0 else -dt14 if p < 0 else 0.0
+    dp = dt14 if p > 0 else -dt14 if p < 0 else 0.0 if p == 0 else math.nan
     # t13 = t11 + t12: the add gate passes dt13 through to both inputs
     dt11 = dt13
     dt12 = dt13
-    # t12 = max(0.0, s): the ReLU passes dt12 on if s > 0 (it fired), else stops it
-    ds = dt12 if s > 0 else 0.0
-    # t11 = 1 / (1 + math.exp(-t)):
+    # t12 = max(s, 0.0): the ReLU passes dt12 on if s > 0 (it fired), else stops it
+    ds = dt12 if s > 0 else 0.0 if s <= 0 else math.nan
+    # t11 = 1 / (1 + math.exp(-t)) if t >= 0 else math.exp(t) / (1 + math.exp(t)):
     # the sigmoid gate's local gradient is s*(1-s), s being its output t11
     # t is used more than once: the gradients from its branches add up
     dt += t11 * (1 - t11) * dt11

@@ -15,8 +15,26 @@
 # backward(a, b, c, dout=1.0) returns da, db, dc: the gradient of f on each input, given
 # dout, the gradient on f.
 # The inputs may be NumPy arrays of shapes that broadcast together, or numbers; each
-# gradient has the shape of its own input.
+# gradient has the shape of its own input. Lists and tuples are taken as arrays,
+# booleans and integers as floats.
 import numpy as np
+
+
+def floats(*inputs):
+    """The inputs as floating-point numbers: a list or tuple is an array, and
+    booleans and integers become floats (so True + True is 2, and x**-1 and
+    x**2 neither fail nor wrap around); float32 stays float32.
+    """
+    converted = []
+    for x in inputs:
+        if isinstance(x, (list, tuple)):
+            x = np.asarray(x)
+        if isinstance(x, int):  # bool is an int too
+            x = float(x)
+        elif getattr(x, "dtype", None) is not None and x.dtype.kind in "biu":
+            x = x.astype(np.float64)  # a Dask array stays lazy
+        converted.append(x)
+    return converted
 
 
 def unbroadcast(grad, like):
@@ -35,6 +53,7 @@ def unbroadcast(grad, like):
 
 
 def forward(a, b, c):
+    a, b, c = floats(a, b, c)
     t1 = a + b
     s = t1 - c
     t2 = s * a
@@ -50,20 +69,20 @@ def forward(a, b, c):
     t9 = t7 * t8
     t10 = np.tanh(c)
     t = t9 + t10
-    t11 = 1 / (1 + np.exp(-t))
-    t12 = np.maximum(0.0, s)
+    t11 = np.exp(-np.logaddexp(0, -t))
+    t12 = np.maximum(s, 0.0)
     t13 = t11 + t12
     t14 = np.abs(p)
     g = t13 + t14
     t15 = np.maximum(a, b)
     t16 = np.maximum(t15, c)
-    t17 = np.minimum(a, 0)
+    t17 = np.minimum(a, 0.0)
     m = t16 - t17
     t18 = a**2
     t19 = -t18
     t20 = b**3
     t21 = t19 + t20
-    t22 = c**b
+    t22 = np.power(c, b)
     t23 = t21 + t22
     t24 = 2**a
     w = t23 + t24
@@ -78,6 +97,7 @@ def forward(a, b, c):
 
 
 def backward(a, b, c, dout=1.0):
+    a, b, c = floats(a, b, c)
     # forward pass
     t1 = a + b
     s = t1 - c
@@ -94,20 +114,20 @@ def backward(a, b, c, dout=1.0):
     t9 = t7 * t8
     t10 = np.tanh(c)
     t = t9 + t10
-    t11 = 1 / (1 + np.exp(-t))
-    t12 = np.maximum(0.0, s)
+    t11 = np.exp(-np.logaddexp(0, -t))
+    t12 = np.maximum(s, 0.0)
     t13 = t11 + t12
     t14 = np.abs(p)
     g = t13 + t14
     t15 = np.maximum(a, b)
     t16 = np.maximum(t15, c)
-    t17 = np.minimum(a, 0)
+    t17 = np.minimum(a, 0.0)
     m = t16 - t17
     t18 = a**2
     t19 = -t18
     t20 = b**3
     t21 = t19 + t20
-    t22 = c**b
+    t22 = np.power(c, b)
     t23 = t21 + t22
     t24 = 2**a
     w = t23 + t24
@@ -120,7 +140,7 @@ def backward(a, b, c, dout=1.0):
     dt28 = dout
     dt30 = dout
     # t30 = np.mean(t29): the mean gate passes dt30/n back to each of its n elements
-    dt29 = dt30 * np.ones_like(t29) / np.prod(np.shape(t29))
+    dt29 = dt30 * np.ones_like(t29) / np.ones_like(t29).size
     # t29 = w + r: the add gate passes dt29 through to both inputs
     dw = dt29
     dr = dt29
@@ -138,13 +158,14 @@ def backward(a, b, c, dout=1.0):
     # w = t23 + t24: the add gate passes dw through to both inputs
     dt23 = dw
     dt24 = dw
-    # t24 = 2**a: pow gate: log(2)*2**a flows to a
-    da = unbroadcast(np.log(2) * t24 * dt24, a)
+    # t24 = 2**a: pow gate: d(2**a)/da = log(2)*2**a, and log(2) = 0.6931471805599453
+    da = unbroadcast(0.6931471805599453 * t24 * dt24, a)
     # t23 = t21 + t22: the add gate passes dt23 through to both inputs
     dt21 = dt23
     dt22 = dt23
-    # t22 = c**b: pow gate: b*c**(b-1) flows to c and log(c)*c**b flows to b
-    dc = unbroadcast(b * c ** (b - 1) * dt22, c)
+    # t22 = np.power(c, b):
+    # pow gate: b*c**(b-1) flows to c and log(c)*c**b flows to b (NaN unless c > 0)
+    dc = unbroadcast(b * np.power(c, b - 1) * dt22, c)
     db = unbroadcast(np.log(c) * t22 * dt22, b)
     # t21 = t19 + t20: the add gate passes dt21 through to both inputs
     dt19 = dt21
@@ -160,18 +181,18 @@ def backward(a, b, c, dout=1.0):
     # m = t16 - t17: the sub gate passes dm to t16 and -dm to t17
     dt16 = dm
     dt17 = -dm
-    # t17 = np.minimum(a, 0):
-    # min routes dt17 to the input that won (the first, at a tie)
-    da = da + unbroadcast((a <= 0) * dt17, a)
+    # t17 = np.minimum(a, 0.0):
+    # min with a constant routes dt17 to a where a < 0.0 (the constant wins a tie)
+    da = da + unbroadcast(np.heaviside(0.0 - a, 0.0) * dt17, a)
     # t16 = np.maximum(t15, c):
     # max routes dt16 to the input that won (the first, at a tie)
-    dt15 = (t15 >= c) * dt16
+    dt15 = np.heaviside(t15 - c, 1.0) * dt16
     # c is used more than once: the gradients from its branches add up
-    dc = dc + unbroadcast((c > t15) * dt16, c)
+    dc = dc + unbroadcast(np.heaviside(c - t15, 0.0) * dt16, c)
     # t15 = np.maximum(a, b):
     # max routes dt15 to the input that won (the first, at a tie)
-    da = da + unbroadcast((a >= b) * dt15, a)
-    db = db + unbroadcast((b > a) * dt15, b)
+    da = da + unbroadcast(np.heaviside(a - b, 1.0) * dt15, a)
+    db = db + unbroadcast(np.heaviside(b - a, 0.0) * dt15, b)
     # g = t13 + t14: the add gate passes dg through to both inputs
     dt13 = dg
     dt14 = dg
@@ -180,10 +201,10 @@ def backward(a, b, c, dout=1.0):
     # t13 = t11 + t12: the add gate passes dt13 through to both inputs
     dt11 = dt13
     dt12 = dt13
-    # t12 = np.maximum(0.0, s):
+    # t12 = np.maximum(s, 0.0):
     # the ReLU passes dt12 on if s > 0 (it fired), else stops it
-    ds = (s > 0) * dt12
-    # t11 = 1 / (1 + np.exp(-t)):
+    ds = np.heaviside(s, 0.0) * dt12
+    # t11 = np.exp(-np.logaddexp(0, -t)):
     # the sigmoid gate's local gradient is s*(1-s), s being its output t11
     # t is used more than once: the gradients from its branches add up
     dt = dt + t11 * (1 - t11) * dt11

@@ -16,8 +16,11 @@ import math
 def forward(first_layer_weight_number_one, the_input_value_x, first_layer_bias_term):
     t1 = first_layer_weight_number_one * the_input_value_x
     weighted_sum_of_the_first_hidden_layer = t1 + first_layer_bias_term
-    activation_of_the_first_hidden_layer = 1 / (
-        1 + math.exp(-weighted_sum_of_the_first_hidden_layer)
+    activation_of_the_first_hidden_layer = (
+        1 / (1 + math.exp(-weighted_sum_of_the_first_hidden_layer))
+        if weighted_sum_of_the_first_hidden_layer >= 0
+        else math.exp(weighted_sum_of_the_first_hidden_layer)
+        / (1 + math.exp(weighted_sum_of_the_first_hidden_layer))
     )
     return activation_of_the_first_hidden_layer
 
@@ -28,12 +31,18 @@ def backward(
     # forward pass
     t1 = first_layer_weight_number_one * the_input_value_x
     weighted_sum_of_the_first_hidden_layer = t1 + first_layer_bias_term
-    activation_of_the_first_hidden_layer = 1 / (
-        1 + math.exp(-weighted_sum_of_the_first_hidden_layer)
+    activation_of_the_first_hidden_layer = (
+        1 / (1 + math.exp(-weighted_sum_of_the_first_hidden_layer))
+        if weighted_sum_of_the_first_hidden_layer >= 0
+        else math.exp(weighted_sum_of_the_first_hidden_layer)
+        / (1 + math.exp(weighted_sum_of_the_first_hidden_layer))
     )
     # backward pass, in reverse
     # activation_of_the_first_hidden_layer = 1 / (1 +
-    # math.exp(-weighted_sum_of_the_first_hidden_layer)):
+    # math.exp(-weighted_sum_of_the_first_hidden_layer)) if
+    # weighted_sum_of_the_first_hidden_layer >= 0 else
+    # math.exp(weighted_sum_of_the_first_hidden_layer) / (1 +
+    # math.exp(weighted_sum_of_the_first_hidden_layer)):
     # the sigmoid gate's local gradient is s*(1-s), s being its output
     # activation_of_the_first_hidden_layer
     dweighted_sum_of_the_first_hidden_layer = (

@@ -9,8 +9,26 @@
 # backward(a, x, b, y, c, dout=1.0) returns da, dx, db, dy, dc: the gradient of f on
 # each input, given dout, the gradient on f.
 # The inputs may be NumPy arrays of shapes that broadcast together, or numbers; each
-# gradient has the shape of its own input.
+# gradient has the shape of its own input. Lists and tuples are taken as arrays,
+# booleans and integers as floats.
 import numpy as np
+
+
+def floats(*inputs):
+    """The inputs as floating-point numbers: a list or tuple is an array, and
+    booleans and integers become floats (so True + True is 2, and x**-1 and
+    x**2 neither fail nor wrap around); float32 stays float32.
+    """
+    converted = []
+    for x in inputs:
+        if isinstance(x, (list, tuple)):
+            x = np.asarray(x)
+        if isinstance(x, int):  # bool is an int too
+            x = float(x)
+        elif getattr(x, "dtype", None) is not None and x.dtype.kind in "biu":
+            x = x.astype(np.float64)  # a Dask array stays lazy
+        converted.append(x)
+    return converted
 
 
 def unbroadcast(grad, like):
@@ -29,25 +47,27 @@ def unbroadcast(grad, like):
 
 
 def forward(a, x, b, y, c):
+    a, x, b, y, c = floats(a, x, b, y, c)
     t1 = a * x
     t2 = b * y
     t3 = t1 + t2
     q = t3 + c
-    f = 1 / (1 + np.exp(-q))
+    f = np.exp(-np.logaddexp(0, -q))
     return f
 
 
 def backward(a, x, b, y, c, dout=1.0):
+    a, x, b, y, c = floats(a, x, b, y, c)
     # forward pass
     t1 = a * x
     t2 = b * y
     t3 = t1 + t2
     q = t3 + c
-    f = 1 / (1 + np.exp(-q))
+    f = np.exp(-np.logaddexp(0, -q))
     # backward pass, in reverse
     # one number for dout means the same for every element
     dout = dout * np.ones_like(f)
-    # f = 1 / (1 + np.exp(-q)):
+    # f = np.exp(-np.logaddexp(0, -q)):
     # the sigmoid gate's local gradient is s*(1-s), s being its output f
     dq = f * (1 - f) * dout
     # q = t3 + c: the add gate passes dq through to both inputs
