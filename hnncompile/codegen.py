@@ -326,6 +326,7 @@ def generate_value_and_grad(
     names = Names.of(gates)
     plan = plan_backward(gates, wrt, target)
     forward_lines = _fused_forward_lines(gates, names, plan, target)
+    returned: dict[str, str] = {}  # input -> the gradient returned for it
     body = _backward_body(
         gates,
         wrt,
@@ -336,8 +337,9 @@ def generate_value_and_grad(
         recompute_all=True,
         propagate_copies=True,
         plan=plan,
+        returned=returned,
     )
-    grads = [names.grad[i] for i in gates.inputs if i in wrt]
+    grads = [returned.get(i, names.grad[i]) for i in gates.inputs if i in wrt]
     output = names.value[gates.output]
     if language.broadcasts:
         body = _released_at_last_use(body, keep={output, *grads})
@@ -415,13 +417,16 @@ def _fused_forward_lines(
     lines = {}
     for eqn in gates.eqns:
         values = dict(names.placeholders(eqn))  # changed below: a copy
+        forward, _ = GATES[eqn.gate].code(target, fast=True)
         depth = 0
         for placeholder, arg in zip(GATES[eqn.gate].inputs, eqn.args):
             if isinstance(arg, Wire) and arg.name in expressions:
                 text, inner = expressions.pop(arg.name)
+                if forward.count(f"{{{placeholder}}}") > 1:  # `x * x`: once
+                    lines[arg.name] = f"{names.value[arg.name]} = {text}"
+                    continue
                 values[placeholder] = f"({text})"
                 depth = max(depth, inner + 1)
-        forward, _ = GATES[eqn.gate].code(target)
         text = fill(forward, values)
         if eqn.out in foldable and depth < _FUSED_DEPTH:
             expressions[eqn.out] = (text, depth)
@@ -511,12 +516,15 @@ def _backward_body(
     recompute_all: bool = False,
     propagate_copies: bool = False,
     plan: BackwardPlan | None = None,
+    returned: dict[str, str] | None = None,
 ) -> list[str]:
     """Recompute what the rules need, then one line per local gradient.
 
     With `propagate_copies`, a gradient that a gate passes on unchanged to a
     wire with no other use (the add gate's `dt1 = dt2`) gets no line: the
-    wire's gradient is the gate's own, under its name.
+    wire's gradient is the gate's own, under its name. Given `returned` as
+    well (the fast path), inputs are such wires too: `returned` is filled
+    with the name each input's gradient is returned under (`dc` is `dt2`).
     """
     if plan is None:
         plan = plan_backward(gates, wrt, language.name)
@@ -550,7 +558,7 @@ def _backward_body(
                 i
                 for i in targets
                 if rules[i] == "{dout}"
-                and eqn.args[i].name not in inputs
+                and (returned is not None or eqn.args[i].name not in inputs)
                 and contributions[eqn.args[i].name] == 1
                 and (eqn.out, i) not in plan.summed
             ]
@@ -582,9 +590,11 @@ def _backward_body(
                 lines.append(f"{grad} += {contribution}")
             else:
                 lines.append(f"{grad} = {grad} + {contribution}")
+    if returned is not None:
+        returned.update((name, names.grad[name]) for name in gates.inputs)
     for name in gates.inputs:
         grad = names.grad[name]
-        if name in wrt and grad not in assigned:
+        if name in wrt and grad not in assigned and contributions.get(name) != 1:
             if comments:
                 lines.append(
                     f"# {names.value[name]} does not reach the output: its gradient is 0"

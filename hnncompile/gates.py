@@ -43,6 +43,9 @@ class Gate:
     numpy_grads: tuple[str, ...] | None = None  # ... and its gradients
     js_forward: str | None = None  # the JavaScript target's, if not `forward`
     js_grads: tuple[str, ...] | None = None  # ... and its gradients
+    # The scalar fast path's forward (value_and_grad on the python target),
+    # where a cheaper form gives the same number: `x * x` for `x**2`.
+    fast_forward: str | None = None
     reduces: bool = False  # on arrays, the output is one number, not elementwise
     symbol: str | None = None  # an operator's sign in a drawing; else the function
     # Where each input's local gradient is its own story (division), one part
@@ -69,8 +72,11 @@ class Gate:
         """What a drawing writes in the gate's box: `+`, `*`, `sigmoid`."""
         return self.symbol or self.function or self.name
 
-    def code(self, target: str) -> tuple[str, tuple[str, ...]]:
-        """The forward template and the gradient templates for `target`."""
+    def code(self, target: str, fast: bool = False) -> tuple[str, tuple[str, ...]]:
+        """The forward template and the gradient templates for `target`;
+        `fast`: those of the fast path (see `fast_forward`)."""
+        if fast and target == "python" and self.fast_forward:
+            return self.fast_forward, self.grads
         if target == "numpy":
             return self.numpy_forward or self.forward, self.numpy_grads or self.grads
         if target == "js":
@@ -179,6 +185,7 @@ _GATES = (
         explain="pow gate: d({x}**2)/d{x} = 2*{x}",
         symbol="x²",
         js_forward="Math.pow({x}, 2)",
+        fast_forward="{x} * {x}",
     ),
     Gate(
         name="powc",

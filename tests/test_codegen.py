@@ -242,3 +242,49 @@ def test_comment_wrapping_fills_lines_as_textwrap_does(words, indent):
         text, LINE_LENGTH - indent - 2, break_long_words=False, break_on_hyphens=False
     )
     assert _wrap(text, indent) == [f"# {line}" for line in expected]
+
+
+def test_the_fast_path_multiplies_a_square_and_returns_passed_on_gradients():
+    """value_and_grad writes `t3 * t3` where the hand does (the learner's
+    module keeps SPEC's `t3**2`), and returns an input's gradient that only
+    renames another (`dc = dt2`) under the other's name."""
+    f = hnncompile.compile("pow((a*b+c)*d, 2)")
+    fast = f.value_and_grad_source
+    assert "    out = t3 * t3\n" in fast and "**" not in fast
+    assert "dc =" not in fast
+    assert fast.endswith("    return out, (da, db, dt2, dd)\n")
+    assert "    out = t3**2\n" in f.source and "    dc = dt2\n" in f.source
+    assert f.value_and_grad(1.0, 2.0, 3.0, 4.0) == (400.0, (320.0, 160.0, 160.0, 200.0))
+    assert f.value_and_grad(1.0, 2.0, 3.0, 4.0, dout=0.5)[1] == (
+        160.0,
+        80.0,
+        80.0,
+        100.0,
+    )
+    # A square whose input is used once, and read by no rule (it is not a
+    # `wrt` wire's way back), is not folded twice into `(...) * (...)`.
+    g = hnncompile.compile("f = (a + b)**2 * c", wrt=["c"])
+    assert g.value_and_grad(1.0, 2.0, 3.0) == (27.0, (9.0,))
+    assert g.value_and_grad_source.count("a + b") == 1
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        "f = a + b",  # both gradients are dout itself
+        "f = a",  # the output is an input
+        "q = a + b; f = q + a",  # a fans out: no copy for it
+        "unused = a * 2; f = b + 1",  # a gets 0
+        "f = (a - b)**2 + (a + b)**2",
+    ],
+)
+def test_the_fast_path_agrees_with_backward(program):
+    f = hnncompile.compile(program)
+    point = [0.7, -1.3][: len(f.inputs)]
+    for dout in (1.0, -2.5):
+        value, grads = f.value_and_grad(*point, dout=dout)
+        assert value == f(*point)
+        assert grads == pytest.approx(f.backward(*point, dout=dout), rel=1e-15)
+    assert f.value_and_grad(*point)[1] == pytest.approx(
+        numerical_gradient(f.forward, point), rel=1e-6
+    )
