@@ -48,17 +48,25 @@ class Gate:
     fast_forward: str | None = None
     reduces: bool = False  # on arrays, the output is one number, not elementwise
     symbol: str | None = None  # an operator's sign in a drawing; else the function
-    # Where each input's local gradient is its own story (division), one part
-    # per input; a comment tells only the parts of the inputs it computes.
+    # Per input, the comment's text when only that input gets a gradient
+    # (the other is a constant, or reaches no `wrt` input): `explain` speaks
+    # of both, and `f = 3*a` should not say "each gets the other".
     explain_inputs: tuple[str, ...] = ()
+    # What comments and traces call the gate, where its name is an inner
+    # one: `x**2` and `x**3` are "pow" gates, as `x**y` is.
+    called: str | None = None
 
     def explanation(self, targets: tuple[int, ...]) -> str:
         """The comment's template for a backward group sending gradients to
         the inputs at positions `targets`."""
-        if not self.explain_inputs:
+        if not self.explain_inputs or len(targets) == len(self.inputs):
             return self.explain
-        parts = [self.explain_inputs[i] for i in targets]
-        return f"{self.explain} {' and '.join(parts)}"
+        return "; ".join(self.explain_inputs[i] for i in targets)
+
+    @property
+    def title(self) -> str:
+        """The gate's name for a learner: `pow` for `x**2`, `mul` for `*`."""
+        return self.called or self.name
 
     @property
     def notation(self) -> str:
@@ -141,6 +149,10 @@ _GATES = (
         forward="{x} + {y}",
         grads=("{dout}", "{dout}"),
         explain="the add gate passes {dout} through to both inputs",
+        explain_inputs=(
+            "the add gate passes {dout} through to {x}",
+            "the add gate passes {dout} through to {y}",
+        ),
         symbol="+",
     ),
     Gate(
@@ -148,8 +160,11 @@ _GATES = (
         inputs=("x", "y"),
         forward="{x} - {y}",
         grads=("{dout}", "-{dout}"),
-        explain="the sub gate passes",
-        explain_inputs=("{dout} to {x}", "-{dout} to {y}"),
+        explain="the sub gate passes {dout} to {x} and -{dout} to {y}",
+        explain_inputs=(
+            "the sub gate passes {dout} to {x}",
+            "the sub gate passes -{dout} to {y}",
+        ),
         symbol="-",
     ),
     Gate(
@@ -158,6 +173,10 @@ _GATES = (
         forward="{x} * {y}",
         grads=("{y} * {dout}", "{x} * {dout}"),
         explain="the mul gate swaps its inputs: each gets the other times {dout}",
+        explain_inputs=(
+            "the mul gate sends {x} the other input, {y}, times {dout}",
+            "the mul gate sends {y} the other input, {x}, times {dout}",
+        ),
         symbol="*",
     ),
     Gate(
@@ -165,8 +184,11 @@ _GATES = (
         inputs=("x", "y"),
         forward="{x} / {y}",
         grads=("{dout} / {y}", "-{x} / ({y} * {y}) * {dout}"),
-        explain="division's local gradient is",
-        explain_inputs=("1/{y} on {x}", "-{x}/({y}*{y}) on {y}"),
+        explain="division's local gradient is 1/{y} on {x} and -{x}/({y}*{y}) on {y}",
+        explain_inputs=(
+            "division's local gradient on {x} is 1/{y}",
+            "division's local gradient on {y} is -{x}/({y}*{y})",
+        ),
         symbol="/",
     ),
     Gate(
@@ -183,6 +205,7 @@ _GATES = (
         forward="{x}**2",
         grads=("2 * {x} * {dout}",),
         explain="pow gate: d({x}**2)/d{x} = 2*{x}",
+        called="pow",
         symbol="x²",
         js_forward="Math.pow({x}, 2)",
         fast_forward="{x} * {x}",
@@ -194,6 +217,7 @@ _GATES = (
         forward="{x}**{p}",
         grads=("{p} * {x}**{p_minus_1} * {dout}",),
         explain="pow gate: d({x}**{p})/d{x} = {p}*{x}**{p_minus_1}",
+        called="pow",
         symbol="x^{p}",
         js_forward="Math.pow({x}, {p})",
         js_grads=("{p} * Math.pow({x}, {p_minus_1}) * {dout}",),
@@ -203,10 +227,10 @@ _GATES = (
         inputs=("x", "y"),
         forward="{x}**{y}",
         grads=("{y} * {x} ** ({y} - 1) * {dout}", "math.log({x}) * {out} * {dout}"),
-        explain="pow gate:",
+        explain="pow gate: {y}*{x}**({y}-1) flows to {x} and log({x})*{x}**{y} flows to {y}",
         explain_inputs=(
-            "{y}*{x}**({y}-1) flows to {x}",
-            "log({x})*{x}**{y} flows to {y}",
+            "pow gate: {y}*{x}**({y}-1) flows to {x}",
+            "pow gate: log({x})*{x}**{y} flows to {y}",
         ),
         numpy_grads=("{y} * {x} ** ({y} - 1) * {dout}", "np.log({x}) * {out} * {dout}"),
         symbol="x^y",
@@ -330,6 +354,10 @@ _GATES = (
         forward="max({x}, {y})",
         grads=("{dout} if {x} >= {y} else 0.0", "{dout} if {y} > {x} else 0.0"),
         explain="max routes {dout} to the input that won (the first, at a tie)",
+        explain_inputs=(
+            "max passes {dout} on to {x} if {x} won, else 0",
+            "max passes {dout} on to {y} if {y} won, else 0",
+        ),
         kink="{x} - {y}",
         numpy_forward="np.maximum({x}, {y})",
         numpy_grads=(
@@ -347,6 +375,10 @@ _GATES = (
         forward="min({x}, {y})",
         grads=("{dout} if {x} <= {y} else 0.0", "{dout} if {y} < {x} else 0.0"),
         explain="min routes {dout} to the input that won (the first, at a tie)",
+        explain_inputs=(
+            "min passes {dout} on to {x} if {x} won, else 0",
+            "min passes {dout} on to {y} if {y} won, else 0",
+        ),
         kink="{x} - {y}",
         numpy_forward="np.minimum({x}, {y})",
         numpy_grads=(

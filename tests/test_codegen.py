@@ -288,3 +288,68 @@ def test_the_fast_path_agrees_with_backward(program):
     assert f.value_and_grad(*point)[1] == pytest.approx(
         numerical_gradient(f.forward, point), rel=1e-6
     )
+
+
+@pytest.mark.parametrize(
+    "program, wrt, says, never",
+    [
+        (
+            "f = 3*a",
+            None,
+            "the mul gate sends a the other input, 3, times dout",
+            "each",
+        ),
+        ("f = a*b", ["b"], "the mul gate sends b the other input, a, times dout", "ea"),
+        ("f = a*b", None, "the mul gate swaps its inputs: each gets the other", ""),
+        ("g = f + 1", None, "the add gate passes dout through to f", "both"),
+        ("g = 1 + f", None, "the add gate passes dout through to f", "both"),
+        ("g = f + h", None, "the add gate passes dout through to both inputs", ""),
+        ("g = f - 1", None, "the sub gate passes dout to f", "-dout"),
+        ("g = 1 - f", None, "the sub gate passes -dout to f", "dout to 1"),
+        ("g = f - h", None, "the sub gate passes dout to f and -dout to h", ""),
+        ("g = 2 / f", None, "division's local gradient on f is -1.0/(f*f)", "on 1"),
+        ("g = f / 2", None, "division's local gradient on f is 1/2", "-f"),
+        ("g = 2 ** f", None, "pow gate: log(2)*2**f flows to f", "flows to 2"),
+        ("g = f ** h", ["f"], "pow gate: h*f**(h-1) flows to f", "log"),
+        ("g = f ** h", None, "flows to f and log(f)*f**h flows to h", ""),
+        ("g = max(f, 1)", None, "max passes dout on to f if f won, else 0", "input"),
+        ("g = min(2, f)", None, "min passes dout on to f if f won, else 0", "input"),
+        ("g = max(f, h)", None, "max routes dout to the input that won", ""),
+    ],
+)
+def test_a_gates_comment_speaks_of_the_inputs_that_get_a_gradient(
+    program, wrt, says, never
+):
+    f = hnncompile.compile(program, wrt=wrt)
+    backward = f.source.split("def backward")[1]
+    comment = " ".join(
+        line.strip()[2:] for line in backward.splitlines() if "#" in line
+    )
+    assert says in comment
+    if never:
+        assert never not in comment.split(": ", 1)[1]
+    point = [1.7, 0.6][: len(f.inputs)]
+    assert f.backward(*point) == pytest.approx(
+        [
+            g
+            for name, g in zip(f.inputs, numerical_gradient(f.forward, point))
+            if name in f.wrt
+        ],
+        rel=1e-6,
+    )
+
+
+def test_trace_and_comments_call_a_gate_by_one_name():
+    import re
+
+    from hnncompile.gates import GATES
+
+    for gate in GATES.values():
+        for text in (gate.explain, *gate.explain_inputs):
+            for named in re.findall(r"(\w+) gate\b", text):
+                assert named == gate.title, (gate.name, text)
+    f = hnncompile.compile("f = pow(x, 2) + x**3")
+    rows = {row.computes: row.gate for row in f.trace(x=1.5).rows}
+    assert rows["x**2"] == rows["x**3"] == "pow"
+    assert "pow gate: d(x**2)/dx = 2*x" in f.source
+    assert "pow gate: d(x**3)/dx = 3*x**2" in f.source
