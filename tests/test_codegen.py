@@ -353,3 +353,53 @@ def test_trace_and_comments_call_a_gate_by_one_name():
     assert rows["x**2"] == rows["x**3"] == "pow"
     assert "pow gate: d(x**2)/dx = 2*x" in f.source
     assert "pow gate: d(x**3)/dx = 3*x**2" in f.source
+
+
+@pytest.mark.parametrize("length", range(70, 90))
+def test_one_long_input_gives_a_black_stable_signature(length):
+    for comments in (True, False):
+        source = hnncompile.compile("n" * length + " * 2", comments=comments).source
+        assert black.format_str(source, mode=black.Mode()) == source
+
+
+def _catalogue_templates() -> list[str]:
+    from hnncompile.gates import GATES
+
+    templates = ["unbroadcast({x} * {dout}, {y})", "{dout} * np.ones_like({out})"]
+    for gate in GATES.values():
+        for target in ("python", "numpy"):
+            forward, grads = gate.code(target)
+            templates += [forward, *grads]
+        templates += [gate.code("python", fast=True)[0]]
+    return sorted(set(templates))
+
+
+_LENGTHS = st.sampled_from([1, 10, 30, 50, 70, 80, 84, 90, 100])
+
+
+@given(
+    st.sampled_from(_catalogue_templates()),
+    st.fixed_dictionaries(
+        {
+            key: _LENGTHS.map(lambda n, k=key: k[0] + "_" * (n - 1))
+            | st.sampled_from(["2", "-2", "0.5"])
+            for key in ("x", "y", "p", "p_minus_1")
+        }
+    ),
+    _LENGTHS,
+    _LENGTHS,
+    st.sampled_from(["=", "+=", "return"]),
+)
+def test_layout_splits_every_template_as_black_does(
+    template, values, out, target, assign
+):
+    from hnncompile import layout
+    from hnncompile.gates import fill
+
+    values = dict(values, out="o" * out, dout="d" * out)
+    value = fill(template, values)
+    statement = (
+        f"return {value}" if assign == "return" else f"{'t' * target} {assign} {value}"
+    )
+    expected = black.format_str(f"def _():\n    {statement}\n", mode=black.Mode())
+    assert layout.split(statement) == expected.splitlines()[1:]
