@@ -616,22 +616,111 @@ def _javascript_module(
     backward_lines: list[str],
 ) -> str:
     """The same lines as the Python module, as an ES module: `var` and `;`,
-    `//` comments, two-space indents, and backward returning an array."""
-    params_text = ", ".join(params)
-    backward_params = f"{params_text}, {naming.UPSTREAM_GRADIENT} = 1.0".lstrip(", ")
+    `//` comments, two-space indents, and backward returning an array. Lines
+    are wrapped at 88 columns as prettier wraps them: a long signature one
+    parameter a line, a long statement after its `=` and then after the
+    operators that bind loosest."""
+    backward_params = [*params, f"{naming.UPSTREAM_GRADIENT} = 1.0"]
     lines = []
     if comments:
         returned = f"[{', '.join(grads)}]"  # an array, not a tuple
-        header = _header(gates, params_text, backward_params, output, returned)
-        lines += [f"//{line[1:]}" for line in header]  # each starts with "#"
+        lines += _header(
+            gates,
+            ", ".join(params),
+            ", ".join(backward_params),
+            output,
+            returned,
+            marker="//",
+        )
         lines += [""]
-    lines.append(f"export function forward({params_text}) {{")
-    lines += [f"  {_javascript_statement(line)}" for line in forward_lines.values()]
+    lines += _javascript_signature("forward", params)
+    for line in forward_lines.values():
+        lines += _javascript_lines(line)
     lines += [f"  return {output};", "}", ""]
-    lines.append(f"export function backward({backward_params}) {{")
-    lines += [f"  {_javascript_statement(line)}" for line in backward_lines]
-    lines += [f"  return [{', '.join(grads)}];", "}"]
+    lines += _javascript_signature("backward", backward_params)
+    for line in backward_lines:
+        lines += _javascript_lines(line)
+    returned_line = f"  return [{', '.join(grads)}];"
+    if len(returned_line) <= LINE_LENGTH:
+        lines.append(returned_line)
+    else:
+        lines += ["  return [", *(f"    {grad}," for grad in grads), "  ];"]
+    lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _javascript_signature(name: str, params: list[str]) -> list[str]:
+    one_line = f"export function {name}({', '.join(params)}) {{"
+    if len(one_line) <= LINE_LENGTH or not params:
+        return [one_line]
+    return [f"export function {name}(", *(f"  {p}," for p in params), ") {"]
+
+
+def _javascript_lines(statement: str) -> list[str]:
+    """One body line as JavaScript, wrapped at the line length: after the
+    `=`, then at the loosest operators outside brackets, each line ending
+    with its operator (a ternary's `?` and `:` lead theirs, indented)."""
+    line = f"  {_javascript_statement(statement)}"
+    if len(line) <= LINE_LENGTH or statement.startswith("#"):
+        return [line]
+    name, operator, expression = statement.split(" ", 2)
+    head = f"  var {name} =" if operator == "=" else f"  {name} {operator}"
+    return [head, *_javascript_expression(f"{expression};", 4)]
+
+
+# Operators outside brackets, loosest first; the generated code spaces
+# every binary operator and no unary one.
+_JS_LEVELS = (("?", ":"), ("<", ">", "<=", ">="), ("+", "-"), ("*", "/"))
+
+
+def _javascript_expression(expression: str, indent: int) -> list[str]:
+    if indent + len(expression) <= LINE_LENGTH:
+        return [" " * indent + expression]
+    words = expression.split(" ")
+    top = []  # the positions of the words outside brackets
+    depth = 0
+    for i, word in enumerate(words):
+        if depth == 0 and 0 < i < len(words) - 1:  # not a line's own operator
+            top.append(i)
+        depth += word.count("(") + word.count("[") - word.count(")") - word.count("]")
+    for level in _JS_LEVELS:
+        cuts = [i for i in top if words[i] in level]
+        if not cuts:
+            continue
+        if level[0] == "?":
+            return _javascript_ternary(words, cuts, indent)
+        lines = []
+        start = 0
+        for cut in [*cuts, len(words)]:
+            piece = " ".join(words[start:cut])
+            if cut < len(words):
+                piece += f" {words[cut]}"
+            lines += _javascript_expression(piece, indent)
+            start = cut + 1
+        return lines
+    return [" " * indent + expression]  # one name and what binds to it
+
+
+def _javascript_ternary(words: list[str], cuts: list[int], indent: int) -> list[str]:
+    """`test ? a : b` as prettier writes one too long for a line."""
+    question = cuts[0]
+    open_questions, colon = 0, question
+    for i in cuts[1:]:
+        if words[i] == "?":
+            open_questions += 1
+        elif open_questions:
+            open_questions -= 1
+        else:
+            colon = i
+            break
+    test = " ".join(words[:question])
+    then = " ".join(words[question:colon])
+    otherwise = " ".join(words[colon:])
+    return [
+        *_javascript_expression(test, indent),
+        *_javascript_expression(then, indent + 2),
+        *_javascript_expression(otherwise, indent + 2),
+    ]
 
 
 def _javascript_statement(statement: str) -> str:
@@ -666,12 +755,12 @@ def _comment(text: str) -> list[str]:
     return _wrap(head + ":", indent=4) + _wrap(tail, indent=4)
 
 
-def _wrap(text: str, indent: int) -> list[str]:
+def _wrap(text: str, indent: int, marker: str = "#") -> list[str]:
     """Comment lines of at most the line length, filled word by word (as
     textwrap would, for these one-space texts, at a tenth of its cost: a
     large program has thousands of long comments); a word longer than a
     line gets a line of its own."""
-    width = LINE_LENGTH - indent - 2
+    width = LINE_LENGTH - indent - len(marker) - 1
     lines: list[str] = []
     line = ""
     for word in text.split():
@@ -682,7 +771,7 @@ def _wrap(text: str, indent: int) -> list[str]:
             line = f"{line} {word}" if line else word
     if line:
         lines.append(line)
-    return [f"# {line}" for line in lines]
+    return [f"{marker} {line}" for line in lines]
 
 
 def _tuple(items: list[str]) -> str:
@@ -697,10 +786,12 @@ _ARRAYS_NOTE = (
 )
 
 
-def _header(gates, params, backward_params, output, returned) -> list[str]:
+def _header(
+    gates, params, backward_params, output, returned, marker: str = "#"
+) -> list[str]:
     """The comment at the top of a module: where it comes from, the source,
     and what its functions take and return (`returned`: the gradients as
-    the language writes them)."""
+    the language writes them; `marker`: how it starts a comment)."""
     filename = os.path.basename(gates.filename) if gates.filename != "<string>" else ""
     origin = f" from {_printable(filename)}" if filename else ""
     lines = [f"# Generated by hnncompile{origin}. Edit the source, not this file.", "#"]
@@ -713,12 +804,15 @@ def _header(gates, params, backward_params, output, returned) -> list[str]:
     if len(source_lines) > _ECHO_LINES:
         lines.append(f"#     ... ({len(source_lines) - _ECHO_LINES} more lines)")
     lines.append("#")
-    lines += _wrap(f"forward({params}) returns {output}.", indent=0)
+    lines += _wrap(f"forward({params}) returns {output}.", indent=0, marker=marker)
     lines += _wrap(
         f"backward({backward_params}) returns {returned}: the gradient of "
         f"{output} on each input, given dout, the gradient on {output}.",
         indent=0,
+        marker=marker,
     )
+    if marker != "#":
+        lines = [marker + line[1:] if line.startswith("#") else line for line in lines]
     return lines
 
 
