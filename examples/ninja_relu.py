@@ -15,6 +15,6 @@ def forward(a):
 
 def backward(a, dout=1.0):
     # backward pass, in reverse
-    # x = max(a, 0): max routes dout to the input that won (the first, at a tie)
+    # x = max(a, 0): max passes dout on to a if a won, else 0
     da = dout if a >= 0 else 0.0
     return (da,)

@@ -122,9 +122,9 @@ def backward(
     dregularization = alpha * dt39
     # t38 = t37: the sum gate passes dt38 back to every element it added
     dt37 = dt38
-    # t37 = max(0, t36): max routes dt37 to the input that won (the first, at a tie)
+    # t37 = max(0, t36): max passes dt37 on to t36 if t36 won, else 0
     dt36 = dt37 if t36 > 0 else 0.0
-    # t36 = t35 + 1: the add gate passes dt36 through to both inputs
+    # t36 = t35 + 1: the add gate passes dt36 through to t35
     dt35 = dt36
     # t35 = t34 * score: the mul gate swaps its inputs: each gets the other times dt35
     dt34 = score * dt35
@@ -210,7 +210,7 @@ def backward(
     # t13 = a4 * n1: the mul gate swaps its inputs: each gets the other times dt13
     da4 += n1 * dt13
     dn1 = a4 * dt13
-    # n3 = max(0, t12): max routes dn3 to the input that won (the first, at a tie)
+    # n3 = max(0, t12): max passes dn3 on to t12 if t12 won, else 0
     dt12 = dn3 if t12 > 0 else 0.0
     # t12 = t11 + c3: the add gate passes dt12 through to both inputs
     dt11 = dt12
@@ -224,7 +224,7 @@ def backward(
     # t9 = a3 * x: the mul gate swaps its inputs: each gets the other times dt9
     da3 += x * dt9
     dx = a3 * dt9
-    # n2 = max(0, t8): max routes dn2 to the input that won (the first, at a tie)
+    # n2 = max(0, t8): max passes dn2 on to t8 if t8 won, else 0
     dt8 = dn2 if t8 > 0 else 0.0
     # t8 = t7 + c2: the add gate passes dt8 through to both inputs
     dt7 = dt8
@@ -240,7 +240,7 @@ def backward(
     da2 += x * dt5
     # x is used more than once: the gradients from its branches add up
     dx += a2 * dt5
-    # n1 = max(0, t4): max routes dn1 to the input that won (the first, at a tie)
+    # n1 = max(0, t4): max passes dn1 on to t4 if t4 won, else 0
     dt4 = dn1 if t4 > 0 else 0.0
     # t4 = t3 + c1: the add gate passes dt4 through to both inputs
     dt3 = dt4

@@ -141,16 +141,15 @@ def backward(
     dt38 = unbroadcast(dout, t38)
     dt39 = dout
     # t39 = alpha * regularization:
-    # the mul gate swaps its inputs: each gets the other times dt39
+    # the mul gate sends regularization the other input, alpha, times dt39
     dregularization = alpha * dt39
     # t38 = np.sum(t37): the sum gate passes dt38 back to every element it added
     dt37 = dt38 * np.ones_like(t37)
-    # t37 = np.maximum(0, t36):
-    # max routes dt37 to the input that won (the first, at a tie)
+    # t37 = np.maximum(0, t36): max passes dt37 on to t36 if t36 won, else 0
     dt36 = (t36 > 0) * dt37
-    # t36 = t35 + 1: the add gate passes dt36 through to both inputs
+    # t36 = t35 + 1: the add gate passes dt36 through to t35
     dt35 = dt36
-    # t35 = t34 * score: the mul gate swaps its inputs: each gets the other times dt35
+    # t35 = t34 * score: the mul gate sends score the other input, t34, times dt35
     dscore = t34 * dt35
     # regularization = t32 + t33:
     # the add gate passes dregularization through to both inputs
@@ -231,8 +230,7 @@ def backward(
     # t13 = a4 * n1: the mul gate swaps its inputs: each gets the other times dt13
     da4 = da4 + unbroadcast(n1 * dt13, a4)
     dn1 = a4 * dt13
-    # n3 = np.maximum(0, t12):
-    # max routes dn3 to the input that won (the first, at a tie)
+    # n3 = np.maximum(0, t12): max passes dn3 on to t12 if t12 won, else 0
     dt12 = (t12 > 0) * dn3
     # t12 = t11 + c3: the add gate passes dt12 through to both inputs
     dt11 = dt12
@@ -240,11 +238,11 @@ def backward(
     # t11 = t9 + t10: the add gate passes dt11 through to both inputs
     dt9 = dt11
     dt10 = dt11
-    # t10 = b3 * y: the mul gate swaps its inputs: each gets the other times dt10
+    # t10 = b3 * y: the mul gate sends b3 the other input, y, times dt10
     db3 = db3 + unbroadcast(y * dt10, b3)
-    # t9 = a3 * x: the mul gate swaps its inputs: each gets the other times dt9
+    # t9 = a3 * x: the mul gate sends a3 the other input, x, times dt9
     da3 = da3 + unbroadcast(x * dt9, a3)
-    # n2 = np.maximum(0, t8): max routes dn2 to the input that won (the first, at a tie)
+    # n2 = np.maximum(0, t8): max passes dn2 on to t8 if t8 won, else 0
     dt8 = (t8 > 0) * dn2
     # t8 = t7 + c2: the add gate passes dt8 through to both inputs
     dt7 = dt8
@@ -252,11 +250,11 @@ def backward(
     # t7 = t5 + t6: the add gate passes dt7 through to both inputs
     dt5 = dt7
     dt6 = dt7
-    # t6 = b2 * y: the mul gate swaps its inputs: each gets the other times dt6
+    # t6 = b2 * y: the mul gate sends b2 the other input, y, times dt6
     db2 = db2 + unbroadcast(y * dt6, b2)
-    # t5 = a2 * x: the mul gate swaps its inputs: each gets the other times dt5
+    # t5 = a2 * x: the mul gate sends a2 the other input, x, times dt5
     da2 = da2 + unbroadcast(x * dt5, a2)
-    # n1 = np.maximum(0, t4): max routes dn1 to the input that won (the first, at a tie)
+    # n1 = np.maximum(0, t4): max passes dn1 on to t4 if t4 won, else 0
     dt4 = (t4 > 0) * dn1
     # t4 = t3 + c1: the add gate passes dt4 through to both inputs
     dt3 = dt4
@@ -264,8 +262,8 @@ def backward(
     # t3 = t1 + t2: the add gate passes dt3 through to both inputs
     dt1 = dt3
     dt2 = dt3
-    # t2 = b1 * y: the mul gate swaps its inputs: each gets the other times dt2
+    # t2 = b1 * y: the mul gate sends b1 the other input, y, times dt2
     db1 = db1 + unbroadcast(y * dt2, b1)
-    # t1 = a1 * x: the mul gate swaps its inputs: each gets the other times dt1
+    # t1 = a1 * x: the mul gate sends a1 the other input, x, times dt1
     da1 = da1 + unbroadcast(x * dt1, a1)
     return da1, db1, dc1, da2, db2, dc2, da3, db3, dc3, da4, db4, dc4, dd4

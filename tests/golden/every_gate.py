@@ -132,7 +132,7 @@ def backward(a, b, c, dout=1.0):
     # m = t16 - t17: the sub gate passes dm to t16 and -dm to t17
     dt16 = dm
     dt17 = -dm
-    # t17 = min(a, 0): min routes dt17 to the input that won (the first, at a tie)
+    # t17 = min(a, 0): min passes dt17 on to a if a won, else 0
     da += dt17 if a <= 0 else 0.0
     # t16 = max(t15, c): max routes dt16 to the input that won (the first, at a tie)
     dt15 = dt16 if t15 >= c else 0.0
@@ -180,9 +180,9 @@ def backward(a, b, c, dout=1.0):
     # t3 = math.exp(p): exp is its own derivative: the local gradient is the output t3
     # p is used more than once: the gradients from its branches add up
     dp += t3 * dt3
-    # r = 1 / b: division's local gradient is -1/(b*b) on b
+    # r = 1 / b: division's local gradient on b is -1/(b*b)
     db += -1 / (b * b) * dr
-    # p = t2 / 4: division's local gradient is 1/4 on t2
+    # p = t2 / 4: division's local gradient on t2 is 1/4
     dt2 = dp / 4
     # t2 = s * a: the mul gate swaps its inputs: each gets the other times dt2
     # s is used more than once: the gradients from its branches add up

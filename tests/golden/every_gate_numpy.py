@@ -160,8 +160,7 @@ def backward(a, b, c, dout=1.0):
     # m = t16 - t17: the sub gate passes dm to t16 and -dm to t17
     dt16 = dm
     dt17 = -dm
-    # t17 = np.minimum(a, 0):
-    # min routes dt17 to the input that won (the first, at a tie)
+    # t17 = np.minimum(a, 0): min passes dt17 on to a if a won, else 0
     da = da + unbroadcast((a <= 0) * dt17, a)
     # t16 = np.maximum(t15, c):
     # max routes dt16 to the input that won (the first, at a tie)
@@ -212,9 +211,9 @@ def backward(a, b, c, dout=1.0):
     # t3 = np.exp(p): exp is its own derivative: the local gradient is the output t3
     # p is used more than once: the gradients from its branches add up
     dp = dp + t3 * dt3
-    # r = 1 / b: division's local gradient is -1/(b*b) on b
+    # r = 1 / b: division's local gradient on b is -1/(b*b)
     db = db + unbroadcast(-1 / (b * b) * dr, b)
-    # p = t2 / 4: division's local gradient is 1/4 on t2
+    # p = t2 / 4: division's local gradient on t2 is 1/4
     dt2 = dp / 4
     # t2 = s * a: the mul gate swaps its inputs: each gets the other times dt2
     # s is used more than once: the gradients from its branches add up
