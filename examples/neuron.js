@@ -6,8 +6,8 @@
 //     f = sigmoid(q)
 //
 // forward(a, x, b, y, c) returns f.
-// backward(a, x, b, y, c, dout = 1.0) returns [da, dx, db, dy, dc]: the gradient of f on
-// each input, given dout, the gradient on f.
+// backward(a, x, b, y, c, dout = 1.0) returns [da, dx, db, dy, dc]: the gradient of f
+// on each input, given dout, the gradient on f.
 
 export function forward(a, x, b, y, c) {
   var t1 = a * x;

@@ -15,6 +15,6 @@ def forward(a):
 
 def backward(a, dout=1.0):
     # backward pass, in reverse
-    # x = 1.0 / a: division's local gradient is -1.0/(a*a) on a
+    # x = 1.0 / a: division's local gradient on a is -1.0/(a*a)
     da = -1.0 / (a * a) * dout
     return (da,)

@@ -64,7 +64,7 @@ def backward(y, w0, x0, w1, x1, w2, alpha, dout=1.0):
     dt8 = dt9
     # t8 = max(t7, 0.0): the ReLU passes dt8 on if t7 > 0 (it fired), else stops it
     dt7 = dt8 if t7 > 0 else 0.0 if t7 <= 0 else math.nan
-    # t7 = t6 + 1: the add gate passes dt7 through to both inputs
+    # t7 = t6 + 1: the add gate passes dt7 through to t6
     dt6 = dt7
     # t6 = t1 * t5: the mul gate swaps its inputs: each gets the other times dt6
     dt1 = t5 * dt6

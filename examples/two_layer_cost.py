@@ -125,7 +125,7 @@ def backward(
     dt37 = dt38
     # t37 = max(t36, 0.0): the ReLU passes dt37 on if t36 > 0 (it fired), else stops it
     dt36 = dt37 if t36 > 0 else 0.0 if t36 <= 0 else math.nan
-    # t36 = t35 + 1: the add gate passes dt36 through to both inputs
+    # t36 = t35 + 1: the add gate passes dt36 through to t35
     dt35 = dt36
     # t35 = t34 * score: the mul gate swaps its inputs: each gets the other times dt35
     dt34 = score * dt35

@@ -163,16 +163,16 @@ def backward(
     dt38 = unbroadcast(dout, t38)
     dt39 = dout
     # t39 = alpha * regularization:
-    # the mul gate swaps its inputs: each gets the other times dt39
+    # the mul gate sends regularization the other input, alpha, times dt39
     dregularization = alpha * dt39
     # t38 = np.sum(t37): the sum gate passes dt38 back to every element it added
     dt37 = dt38 * np.ones_like(t37)
     # t37 = np.maximum(t36, 0.0):
     # the ReLU passes dt37 on if t36 > 0 (it fired), else stops it
     dt36 = np.heaviside(t36, 0.0) * dt37
-    # t36 = t35 + 1: the add gate passes dt36 through to both inputs
+    # t36 = t35 + 1: the add gate passes dt36 through to t35
     dt35 = dt36
-    # t35 = t34 * score: the mul gate swaps its inputs: each gets the other times dt35
+    # t35 = t34 * score: the mul gate sends score the other input, t34, times dt35
     dscore = t34 * dt35
     # regularization = t32 + t33:
     # the add gate passes dregularization through to both inputs
@@ -262,9 +262,9 @@ def backward(
     # t11 = t9 + t10: the add gate passes dt11 through to both inputs
     dt9 = dt11
     dt10 = dt11
-    # t10 = b3 * y: the mul gate swaps its inputs: each gets the other times dt10
+    # t10 = b3 * y: the mul gate sends b3 the other input, y, times dt10
     db3 = db3 + unbroadcast(y * dt10, b3)
-    # t9 = a3 * x: the mul gate swaps its inputs: each gets the other times dt9
+    # t9 = a3 * x: the mul gate sends a3 the other input, x, times dt9
     da3 = da3 + unbroadcast(x * dt9, a3)
     # n2 = np.maximum(t8, 0.0):
     # the ReLU passes dn2 on if t8 > 0 (it fired), else stops it
@@ -275,9 +275,9 @@ def backward(
     # t7 = t5 + t6: the add gate passes dt7 through to both inputs
     dt5 = dt7
     dt6 = dt7
-    # t6 = b2 * y: the mul gate swaps its inputs: each gets the other times dt6
+    # t6 = b2 * y: the mul gate sends b2 the other input, y, times dt6
     db2 = db2 + unbroadcast(y * dt6, b2)
-    # t5 = a2 * x: the mul gate swaps its inputs: each gets the other times dt5
+    # t5 = a2 * x: the mul gate sends a2 the other input, x, times dt5
     da2 = da2 + unbroadcast(x * dt5, a2)
     # n1 = np.maximum(t4, 0.0):
     # the ReLU passes dn1 on if t4 > 0 (it fired), else stops it
@@ -288,8 +288,8 @@ def backward(
     # t3 = t1 + t2: the add gate passes dt3 through to both inputs
     dt1 = dt3
     dt2 = dt3
-    # t2 = b1 * y: the mul gate swaps its inputs: each gets the other times dt2
+    # t2 = b1 * y: the mul gate sends b1 the other input, y, times dt2
     db1 = db1 + unbroadcast(y * dt2, b1)
-    # t1 = a1 * x: the mul gate swaps its inputs: each gets the other times dt1
+    # t1 = a1 * x: the mul gate sends a1 the other input, x, times dt1
     da1 = da1 + unbroadcast(x * dt1, a1)
     return da1, db1, dc1, da2, db2, dc2, da3, db3, dc3, da4, db4, dc4, dd4

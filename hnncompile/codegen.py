@@ -1,9 +1,9 @@
 """Gate list -> the module with `forward` and `backward`, as text.
 
 The module is written in black's style directly (a 10,000-gate program
-should not wait for a formatter); black itself runs only when a user's long
-names push a line past black's limit, and the tests check that black leaves
-every module unchanged.
+should not wait for a formatter), lines that long names push past black's
+limit included: layout.py splits them as black would. The tests check that
+black leaves every module unchanged.
 
 `forward` is one gate per line. `backward` recomputes the forward values its
 rules need, then walks the gates in reverse, one line per local gradient,
@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Collection, Sequence
 
-from . import naming
+from . import layout, naming
 from .gates import GATES, fill
 from .ir import Eqn, GateList, Wire
 
@@ -348,6 +348,7 @@ def generate_value_and_grad(
     names = Names.of(gates)
     plan = plan_backward(gates, wrt, target)
     forward_lines = _fused_forward_lines(gates, names, plan, target)
+    returned: dict[str, str] = {}  # input -> the gradient returned for it
     body = _backward_body(
         gates,
         wrt,
@@ -358,8 +359,9 @@ def generate_value_and_grad(
         recompute_all=True,
         propagate_copies=True,
         plan=plan,
+        returned=returned,
     )
-    grads = [names.grad[i] for i in gates.inputs if i in wrt]
+    grads = [returned.get(i, names.grad[i]) for i in gates.inputs if i in wrt]
     output = names.value[gates.output]
     if language.broadcasts:
         body = _released_at_last_use(body, keep={output, *grads})
@@ -486,13 +488,16 @@ def _fused_forward_lines(
     lines = {}
     for eqn in gates.eqns:
         values = dict(names.placeholders(eqn))  # changed below: a copy
+        forward, _ = GATES[eqn.gate].code(target, fast=True)
         depth = 0
         for placeholder, arg in zip(GATES[eqn.gate].inputs, eqn.args):
             if isinstance(arg, Wire) and arg.name in expressions:
                 text, inner = expressions.pop(arg.name)
+                if forward.count(f"{{{placeholder}}}") > 1:  # `x * x`: once
+                    lines[arg.name] = f"{names.value[arg.name]} = {text}"
+                    continue
                 values[placeholder] = f"({text})"
                 depth = max(depth, inner + 1)
-        forward, _ = GATES[eqn.gate].code(target)
         text = fill(forward, values)
         if eqn.out in foldable and depth < _FUSED_DEPTH:
             expressions[eqn.out] = (text, depth)
@@ -526,17 +531,20 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 # Black's style, written directly. Signatures and the returned tuple are
-# split the way black splits them; any other line that long names push past
-# the limit is handed to black alone, so black's cost grows with the number
-# of long lines, not with the size of the program.
+# split the way black splits them, and a statement that long names push past
+# the limit the way black would (layout.py); black itself runs only on a
+# statement of a shape layout.py does not know, which the code generator
+# does not write today.
 
 
 def _def(name: str, params: list[str]) -> list[str]:
     one_line = f"def {name}({', '.join(params)}):"
     if len(one_line) <= LINE_LENGTH:
         return [one_line]
-    if len(", ".join(params)) + 4 <= LINE_LENGTH:
+    if len(params) > 1 and len(", ".join(params)) + 4 <= LINE_LENGTH:
         return [f"def {name}(", f"    {', '.join(params)}", "):"]
+    # One parameter per line, each with its comma (black adds one after a
+    # lone parameter too, and then keeps it: a magic trailing comma).
     return [f"def {name}(", *(f"    {p}," for p in params), "):"]
 
 
@@ -554,7 +562,7 @@ def _body(statements: list[str]) -> list[str]:
         if len(line) <= LINE_LENGTH or statement.startswith("#"):
             lines.append(line)
         else:
-            lines += _black_statement(line)
+            lines += layout.split(statement) or _black_statement(line)
     return lines
 
 
@@ -582,12 +590,15 @@ def _backward_body(
     recompute_all: bool = False,
     propagate_copies: bool = False,
     plan: BackwardPlan | None = None,
+    returned: dict[str, str] | None = None,
 ) -> list[str]:
     """Recompute what the rules need, then one line per local gradient.
 
     With `propagate_copies`, a gradient that a gate passes on unchanged to a
     wire with no other use (the add gate's `dt1 = dt2`) gets no line: the
-    wire's gradient is the gate's own, under its name.
+    wire's gradient is the gate's own, under its name. Given `returned` as
+    well (the fast path), inputs are such wires too: `returned` is filled
+    with the name each input's gradient is returned under (`dc` is `dt2`).
     """
     if plan is None:
         plan = plan_backward(gates, wrt, language.name)
@@ -621,7 +632,7 @@ def _backward_body(
                 i
                 for i in targets
                 if rules[i] == "{dout}"
-                and eqn.args[i].name not in inputs
+                and (returned is not None or eqn.args[i].name not in inputs)
                 and contributions[eqn.args[i].name] == 1
                 and (eqn.out, i) not in plan.summed
             ]
@@ -653,9 +664,11 @@ def _backward_body(
                 lines.append(f"{grad} += {contribution}")
             else:
                 lines.append(f"{grad} = {grad} + {contribution}")
+    if returned is not None:
+        returned.update((name, names.grad[name]) for name in gates.inputs)
     for name in gates.inputs:
         grad = names.grad[name]
-        if name in wrt and grad not in assigned:
+        if name in wrt and grad not in assigned and contributions.get(name) != 1:
             if comments:
                 lines.append(
                     f"# {names.value[name]} does not reach the output: its gradient is 0"
@@ -674,22 +687,111 @@ def _javascript_module(
     backward_lines: list[str],
 ) -> str:
     """The same lines as the Python module, as an ES module: `var` and `;`,
-    `//` comments, two-space indents, and backward returning an array."""
-    params_text = ", ".join(params)
-    backward_params = f"{params_text}, {naming.UPSTREAM_GRADIENT} = 1.0".lstrip(", ")
+    `//` comments, two-space indents, and backward returning an array. Lines
+    are wrapped at 88 columns as prettier wraps them: a long signature one
+    parameter a line, a long statement after its `=` and then after the
+    operators that bind loosest."""
+    backward_params = [*params, f"{naming.UPSTREAM_GRADIENT} = 1.0"]
     lines = []
     if comments:
         returned = f"[{', '.join(grads)}]"  # an array, not a tuple
-        header = _header(gates, params_text, backward_params, output, returned)
-        lines += [f"//{line[1:]}" for line in header]  # each starts with "#"
+        lines += _header(
+            gates,
+            ", ".join(params),
+            ", ".join(backward_params),
+            output,
+            returned,
+            marker="//",
+        )
         lines += [""]
-    lines.append(f"export function forward({params_text}) {{")
-    lines += [f"  {_javascript_statement(line)}" for line in forward_lines.values()]
+    lines += _javascript_signature("forward", params)
+    for line in forward_lines.values():
+        lines += _javascript_lines(line)
     lines += [f"  return {output};", "}", ""]
-    lines.append(f"export function backward({backward_params}) {{")
-    lines += [f"  {_javascript_statement(line)}" for line in backward_lines]
-    lines += [f"  return [{', '.join(grads)}];", "}"]
+    lines += _javascript_signature("backward", backward_params)
+    for line in backward_lines:
+        lines += _javascript_lines(line)
+    returned_line = f"  return [{', '.join(grads)}];"
+    if len(returned_line) <= LINE_LENGTH:
+        lines.append(returned_line)
+    else:
+        lines += ["  return [", *(f"    {grad}," for grad in grads), "  ];"]
+    lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _javascript_signature(name: str, params: list[str]) -> list[str]:
+    one_line = f"export function {name}({', '.join(params)}) {{"
+    if len(one_line) <= LINE_LENGTH or not params:
+        return [one_line]
+    return [f"export function {name}(", *(f"  {p}," for p in params), ") {"]
+
+
+def _javascript_lines(statement: str) -> list[str]:
+    """One body line as JavaScript, wrapped at the line length: after the
+    `=`, then at the loosest operators outside brackets, each line ending
+    with its operator (a ternary's `?` and `:` lead theirs, indented)."""
+    line = f"  {_javascript_statement(statement)}"
+    if len(line) <= LINE_LENGTH or statement.startswith("#"):
+        return [line]
+    name, operator, expression = statement.split(" ", 2)
+    head = f"  var {name} =" if operator == "=" else f"  {name} {operator}"
+    return [head, *_javascript_expression(f"{expression};", 4)]
+
+
+# Operators outside brackets, loosest first; the generated code spaces
+# every binary operator and no unary one.
+_JS_LEVELS = (("?", ":"), ("<", ">", "<=", ">="), ("+", "-"), ("*", "/"))
+
+
+def _javascript_expression(expression: str, indent: int) -> list[str]:
+    if indent + len(expression) <= LINE_LENGTH:
+        return [" " * indent + expression]
+    words = expression.split(" ")
+    top = []  # the positions of the words outside brackets
+    depth = 0
+    for i, word in enumerate(words):
+        if depth == 0 and 0 < i < len(words) - 1:  # not a line's own operator
+            top.append(i)
+        depth += word.count("(") + word.count("[") - word.count(")") - word.count("]")
+    for level in _JS_LEVELS:
+        cuts = [i for i in top if words[i] in level]
+        if not cuts:
+            continue
+        if level[0] == "?":
+            return _javascript_ternary(words, cuts, indent)
+        lines = []
+        start = 0
+        for cut in [*cuts, len(words)]:
+            piece = " ".join(words[start:cut])
+            if cut < len(words):
+                piece += f" {words[cut]}"
+            lines += _javascript_expression(piece, indent)
+            start = cut + 1
+        return lines
+    return [" " * indent + expression]  # one name and what binds to it
+
+
+def _javascript_ternary(words: list[str], cuts: list[int], indent: int) -> list[str]:
+    """`test ? a : b` as prettier writes one too long for a line."""
+    question = cuts[0]
+    open_questions, colon = 0, question
+    for i in cuts[1:]:
+        if words[i] == "?":
+            open_questions += 1
+        elif open_questions:
+            open_questions -= 1
+        else:
+            colon = i
+            break
+    test = " ".join(words[:question])
+    then = " ".join(words[question:colon])
+    otherwise = " ".join(words[colon:])
+    return [
+        *_javascript_expression(test, indent),
+        *_javascript_expression(then, indent + 2),
+        *_javascript_expression(otherwise, indent + 2),
+    ]
 
 
 def _javascript_statement(statement: str) -> str:
@@ -724,12 +826,12 @@ def _comment(text: str) -> list[str]:
     return _wrap(head + ":", indent=4) + _wrap(tail, indent=4)
 
 
-def _wrap(text: str, indent: int) -> list[str]:
+def _wrap(text: str, indent: int, marker: str = "#") -> list[str]:
     """Comment lines of at most the line length, filled word by word (as
     textwrap would, for these one-space texts, at a tenth of its cost: a
     large program has thousands of long comments); a word longer than a
     line gets a line of its own."""
-    width = LINE_LENGTH - indent - 2
+    width = LINE_LENGTH - indent - len(marker) - 1
     lines: list[str] = []
     line = ""
     for word in text.split():
@@ -740,7 +842,7 @@ def _wrap(text: str, indent: int) -> list[str]:
             line = f"{line} {word}" if line else word
     if line:
         lines.append(line)
-    return [f"# {line}" for line in lines]
+    return [f"{marker} {line}" for line in lines]
 
 
 def _tuple(items: list[str]) -> str:
@@ -756,10 +858,12 @@ _ARRAYS_NOTE = (
 )
 
 
-def _header(gates, params, backward_params, output, returned) -> list[str]:
+def _header(
+    gates, params, backward_params, output, returned, marker: str = "#"
+) -> list[str]:
     """The comment at the top of a module: where it comes from, the source,
     and what its functions take and return (`returned`: the gradients as
-    the language writes them)."""
+    the language writes them; `marker`: how it starts a comment)."""
     filename = os.path.basename(gates.filename) if gates.filename != "<string>" else ""
     origin = f" from {_printable(filename)}" if filename else ""
     lines = [f"# Generated by hnncompile{origin}. Edit the source, not this file.", "#"]
@@ -772,12 +876,15 @@ def _header(gates, params, backward_params, output, returned) -> list[str]:
     if len(source_lines) > _ECHO_LINES:
         lines.append(f"#     ... ({len(source_lines) - _ECHO_LINES} more lines)")
     lines.append("#")
-    lines += _wrap(f"forward({params}) returns {output}.", indent=0)
+    lines += _wrap(f"forward({params}) returns {output}.", indent=0, marker=marker)
     lines += _wrap(
         f"backward({backward_params}) returns {returned}: the gradient of "
         f"{output} on each input, given dout, the gradient on {output}.",
         indent=0,
+        marker=marker,
     )
+    if marker != "#":
+        lines = [marker + line[1:] if line.startswith("#") else line for line in lines]
     return lines
 
 

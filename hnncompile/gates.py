@@ -54,22 +54,33 @@ class Gate:
     numpy_grads: tuple[str, ...] | None = None  # ... and its gradients
     js_forward: str | None = None  # the JavaScript target's, if not `forward`
     js_grads: tuple[str, ...] | None = None  # ... and its gradients
+    # The scalar fast path's forward (value_and_grad on the python target),
+    # where a cheaper form gives the same number: `x * x` for `x**2`.
+    fast_forward: str | None = None
     reduces: bool = False  # on arrays, the output is one number, not elementwise
     symbol: str | None = None  # an operator's sign in a drawing; else the function
-    # Where each input's local gradient is its own story (division), one part
-    # per input; a comment tells only the parts of the inputs it computes.
+    # Per input, the comment's text when only that input gets a gradient
+    # (the other is a constant, or reaches no `wrt` input): `explain` speaks
+    # of both, and `f = 3*a` should not say "each gets the other".
     explain_inputs: tuple[str, ...] = ()
     # How a program writes the gate, where `forward` (the python target's
     # code) says more: `{x}**{y}` for the power with its test for NaN.
     written: str | None = None
+    # What comments and traces call the gate, where its name is an inner
+    # one: `x**2` and `x**3` are "pow" gates, as `x**y` is.
+    called: str | None = None
 
     def explanation(self, targets: tuple[int, ...]) -> str:
         """The comment's template for a backward group sending gradients to
         the inputs at positions `targets`."""
-        if not self.explain_inputs:
+        if not self.explain_inputs or len(targets) == len(self.inputs):
             return self.explain
-        parts = [self.explain_inputs[i] for i in targets]
-        return f"{self.explain} {' and '.join(parts)}"
+        return "; ".join(self.explain_inputs[i] for i in targets)
+
+    @property
+    def title(self) -> str:
+        """The gate's name for a learner: `pow` for `x**2`, `mul` for `*`."""
+        return self.called or self.name
 
     @property
     def notation(self) -> str:
@@ -83,8 +94,11 @@ class Gate:
         """What a drawing writes in the gate's box: `+`, `*`, `sigmoid`."""
         return self.symbol or self.function or self.name
 
-    def code(self, target: str) -> tuple[str, tuple[str, ...]]:
-        """The forward template and the gradient templates for `target`."""
+    def code(self, target: str, fast: bool = False) -> tuple[str, tuple[str, ...]]:
+        """The forward template and the gradient templates for `target`;
+        `fast`: those of the fast path (see `fast_forward`)."""
+        if fast and target == "python" and self.fast_forward:
+            return self.fast_forward, self.grads
         if target == "numpy":
             return self.numpy_forward or self.forward, self.numpy_grads or self.grads
         if target == "js":
@@ -149,6 +163,10 @@ _GATES = (
         forward="{x} + {y}",
         grads=("{dout}", "{dout}"),
         explain="the add gate passes {dout} through to both inputs",
+        explain_inputs=(
+            "the add gate passes {dout} through to {x}",
+            "the add gate passes {dout} through to {y}",
+        ),
         symbol="+",
     ),
     Gate(
@@ -156,8 +174,11 @@ _GATES = (
         inputs=("x", "y"),
         forward="{x} - {y}",
         grads=("{dout}", "-{dout}"),
-        explain="the sub gate passes",
-        explain_inputs=("{dout} to {x}", "-{dout} to {y}"),
+        explain="the sub gate passes {dout} to {x} and -{dout} to {y}",
+        explain_inputs=(
+            "the sub gate passes {dout} to {x}",
+            "the sub gate passes -{dout} to {y}",
+        ),
         symbol="-",
     ),
     Gate(
@@ -166,6 +187,10 @@ _GATES = (
         forward="{x} * {y}",
         grads=("{y} * {dout}", "{x} * {dout}"),
         explain="the mul gate swaps its inputs: each gets the other times {dout}",
+        explain_inputs=(
+            "the mul gate sends {x} the other input, {y}, times {dout}",
+            "the mul gate sends {y} the other input, {x}, times {dout}",
+        ),
         symbol="*",
     ),
     Gate(
@@ -173,8 +198,11 @@ _GATES = (
         inputs=("x", "y"),
         forward="{x} / {y}",
         grads=("{dout} / {y}", "-{x} / ({y} * {y}) * {dout}"),
-        explain="division's local gradient is",
-        explain_inputs=("1/{y} on {x}", "-{x}/({y}*{y}) on {y}"),
+        explain="division's local gradient is 1/{y} on {x} and -{x}/({y}*{y}) on {y}",
+        explain_inputs=(
+            "division's local gradient on {x} is 1/{y}",
+            "division's local gradient on {y} is -{x}/({y}*{y})",
+        ),
         symbol="/",
     ),
     Gate(
@@ -191,8 +219,10 @@ _GATES = (
         forward="{x}**2",
         grads=("2 * {x} * {dout}",),
         explain="pow gate: d({x}**2)/d{x} = 2*{x}",
+        called="pow",
         symbol="x²",
         js_forward="Math.pow({x}, 2)",
+        fast_forward="{x} * {x}",
     ),
     Gate(
         name="powc",  # an integer exponent: real for every x
@@ -201,12 +231,14 @@ _GATES = (
         forward="{x}**{p}",
         grads=("{p} * {x}**{p_minus_1} * {dout}",),
         explain="pow gate: d({x}**{p})/d{x} = {p}*{x}**{p_minus_1}",
+        called="pow",
         symbol="x^{p}",
         js_forward="Math.pow({x}, {p})",
         js_grads=("{p} * Math.pow({x}, {p_minus_1}) * {dout}",),
     ),
     Gate(
         name="fracpow",  # a fractional exponent: no real value below 0
+        called="pow",
         inputs=("x",),
         params=("p", "p_minus_1"),
         forward="{x}**{p} if {x} >= 0 else math.nan",
@@ -224,6 +256,7 @@ _GATES = (
     ),
     Gate(
         name="cpow",  # a positive constant to a power
+        called="pow",
         inputs=("x",),
         params=("c", "log_c"),
         forward="{c}**{x}",
@@ -244,10 +277,13 @@ _GATES = (
             "{y} * {x} ** ({y} - 1) * {dout} if {x} >= 0 or {y} % 1 == 0 else math.nan",
             "math.log({x}) * {out} * {dout} if {x} > 0 else math.nan",
         ),
-        explain="pow gate:",
+        explain=(
+            "pow gate: {y}*{x}**({y}-1) flows to {x} and log({x})*{x}**{y}"
+            " flows to {y} (NaN unless {x} > 0)"
+        ),
         explain_inputs=(
-            "{y}*{x}**({y}-1) flows to {x}",
-            "log({x})*{x}**{y} flows to {y} (NaN unless {x} > 0)",
+            "pow gate: {y}*{x}**({y}-1) flows to {x}",
+            "pow gate: log({x})*{x}**{y} flows to {y} (NaN unless {x} > 0)",
         ),
         written="{x}**{y}",
         numpy_forward="np.power({x}, {y})",
@@ -391,6 +427,10 @@ _GATES = (
             "{dout} if {y} > {x} else 0.0 if {y} <= {x} else math.nan",
         ),
         explain="max routes {dout} to the input that won (the first, at a tie)",
+        explain_inputs=(
+            "max passes {dout} on to {x} if {x} won, else 0",
+            "max passes {dout} on to {y} if {y} won, else 0",
+        ),
         kink="{x} - {y}",
         numpy_forward="np.maximum({x}, {y})",
         numpy_grads=(  # steps of the difference: NaN at NaN, as the value is
@@ -405,6 +445,7 @@ _GATES = (
     ),
     Gate(
         name="maxc",  # with a constant, which wins a tie
+        called="max",
         inputs=("x",),
         params=("c",),
         forward="max({x}, {c})",  # NaN first: Python's max keeps a NaN only there
@@ -432,6 +473,10 @@ _GATES = (
             "{dout} if {y} < {x} else 0.0 if {y} >= {x} else math.nan",
         ),
         explain="min routes {dout} to the input that won (the first, at a tie)",
+        explain_inputs=(
+            "min passes {dout} on to {x} if {x} won, else 0",
+            "min passes {dout} on to {y} if {y} won, else 0",
+        ),
         kink="{x} - {y}",
         numpy_forward="np.minimum({x}, {y})",
         numpy_grads=(  # steps of the difference: NaN at NaN, as the value is
@@ -446,6 +491,7 @@ _GATES = (
     ),
     Gate(
         name="minc",  # with a constant, which wins a tie
+        called="min",
         inputs=("x",),
         params=("c",),
         forward="min({x}, {c})",  # NaN first: Python's min keeps a NaN only there

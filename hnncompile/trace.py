@@ -87,7 +87,7 @@ def trace(f: CompiledFunction, *args: Any, dout: Any = 1.0, **kwargs: Any) -> Tr
         rows.append(
             TraceRow(
                 eqn.out,
-                eqn.gate,
+                GATES[eqn.gate].title,
                 notation(eqn),
                 values[eqn.out],
                 gradients[eqn.out],

@@ -242,3 +242,164 @@ def test_comment_wrapping_fills_lines_as_textwrap_does(words, indent):
         text, LINE_LENGTH - indent - 2, break_long_words=False, break_on_hyphens=False
     )
     assert _wrap(text, indent) == [f"# {line}" for line in expected]
+
+
+def test_the_fast_path_multiplies_a_square_and_returns_passed_on_gradients():
+    """value_and_grad writes `t3 * t3` where the hand does (the learner's
+    module keeps SPEC's `t3**2`), and returns an input's gradient that only
+    renames another (`dc = dt2`) under the other's name."""
+    f = hnncompile.compile("pow((a*b+c)*d, 2)")
+    fast = f.value_and_grad_source
+    assert "    out = t3 * t3\n" in fast and "**" not in fast
+    assert "dc =" not in fast
+    assert fast.endswith("    return out, (da, db, dt2, dd)\n")
+    assert "    out = t3**2\n" in f.source and "    dc = dt2\n" in f.source
+    assert f.value_and_grad(1.0, 2.0, 3.0, 4.0) == (400.0, (320.0, 160.0, 160.0, 200.0))
+    assert f.value_and_grad(1.0, 2.0, 3.0, 4.0, dout=0.5)[1] == (
+        160.0,
+        80.0,
+        80.0,
+        100.0,
+    )
+    # A square whose input is used once, and read by no rule (it is not a
+    # `wrt` wire's way back), is not folded twice into `(...) * (...)`.
+    g = hnncompile.compile("f = (a + b)**2 * c", wrt=["c"])
+    assert g.value_and_grad(1.0, 2.0, 3.0) == (27.0, (9.0,))
+    assert g.value_and_grad_source.count("a + b") == 1
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        "f = a + b",  # both gradients are dout itself
+        "f = a",  # the output is an input
+        "q = a + b; f = q + a",  # a fans out: no copy for it
+        "unused = a * 2; f = b + 1",  # a gets 0
+        "f = (a - b)**2 + (a + b)**2",
+    ],
+)
+def test_the_fast_path_agrees_with_backward(program):
+    f = hnncompile.compile(program)
+    point = [0.7, -1.3][: len(f.inputs)]
+    for dout in (1.0, -2.5):
+        value, grads = f.value_and_grad(*point, dout=dout)
+        assert value == f(*point)
+        assert grads == pytest.approx(f.backward(*point, dout=dout), rel=1e-15)
+    assert f.value_and_grad(*point)[1] == pytest.approx(
+        numerical_gradient(f.forward, point), rel=1e-6
+    )
+
+
+@pytest.mark.parametrize(
+    "program, wrt, says, never",
+    [
+        (
+            "f = 3*a",
+            None,
+            "the mul gate sends a the other input, 3, times dout",
+            "each",
+        ),
+        ("f = a*b", ["b"], "the mul gate sends b the other input, a, times dout", "ea"),
+        ("f = a*b", None, "the mul gate swaps its inputs: each gets the other", ""),
+        ("g = f + 1", None, "the add gate passes dout through to f", "both"),
+        ("g = 1 + f", None, "the add gate passes dout through to f", "both"),
+        ("g = f + h", None, "the add gate passes dout through to both inputs", ""),
+        ("g = f - 1", None, "the sub gate passes dout to f", "-dout"),
+        ("g = 1 - f", None, "the sub gate passes -dout to f", "dout to 1"),
+        ("g = f - h", None, "the sub gate passes dout to f and -dout to h", ""),
+        ("g = 2 / f", None, "division's local gradient on f is -1.0/(f*f)", "on 1"),
+        ("g = f / 2", None, "division's local gradient on f is 1/2", "-f"),
+        ("g = 2 ** f", None, "pow gate: log(2)*2**f flows to f", "flows to 2"),
+        ("g = f ** h", ["f"], "pow gate: h*f**(h-1) flows to f", "log"),
+        ("g = f ** h", None, "flows to f and log(f)*f**h flows to h", ""),
+        ("g = max(f, 1)", None, "max passes dout on to f if f won, else 0", "input"),
+        ("g = min(2, f)", None, "min passes dout on to f if f won, else 0", "input"),
+        ("g = max(f, h)", None, "max routes dout to the input that won", ""),
+    ],
+)
+def test_a_gates_comment_speaks_of_the_inputs_that_get_a_gradient(
+    program, wrt, says, never
+):
+    f = hnncompile.compile(program, wrt=wrt)
+    backward = f.source.split("def backward")[1]
+    comment = " ".join(
+        line.strip()[2:] for line in backward.splitlines() if "#" in line
+    )
+    assert says in comment
+    if never:
+        assert never not in comment.split(": ", 1)[1]
+    point = [1.7, 0.6][: len(f.inputs)]
+    assert f.backward(*point) == pytest.approx(
+        [
+            g
+            for name, g in zip(f.inputs, numerical_gradient(f.forward, point))
+            if name in f.wrt
+        ],
+        rel=1e-6,
+    )
+
+
+def test_trace_and_comments_call_a_gate_by_one_name():
+    import re
+
+    from hnncompile.gates import GATES
+
+    for gate in GATES.values():
+        for text in (gate.explain, *gate.explain_inputs):
+            for named in re.findall(r"(\w+) gate\b", text):
+                assert named == gate.title, (gate.name, text)
+    f = hnncompile.compile("f = pow(x, 2) + x**3")
+    rows = {row.computes: row.gate for row in f.trace(x=1.5).rows}
+    assert rows["x**2"] == rows["x**3"] == "pow"
+    assert "pow gate: d(x**2)/dx = 2*x" in f.source
+    assert "pow gate: d(x**3)/dx = 3*x**2" in f.source
+
+
+@pytest.mark.parametrize("length", range(70, 90))
+def test_one_long_input_gives_a_black_stable_signature(length):
+    for comments in (True, False):
+        source = hnncompile.compile("n" * length + " * 2", comments=comments).source
+        assert black.format_str(source, mode=black.Mode()) == source
+
+
+def _catalogue_templates() -> list[str]:
+    from hnncompile.gates import GATES
+
+    templates = ["unbroadcast({x} * {dout}, {y})", "{dout} * np.ones_like({out})"]
+    for gate in GATES.values():
+        for target in ("python", "numpy"):
+            forward, grads = gate.code(target)
+            templates += [forward, *grads]
+        templates += [gate.code("python", fast=True)[0]]
+    return sorted(set(templates))
+
+
+_LENGTHS = st.sampled_from([1, 10, 30, 50, 70, 80, 84, 90, 100])
+
+
+@given(
+    st.sampled_from(_catalogue_templates()),
+    st.fixed_dictionaries(
+        {
+            key: _LENGTHS.map(lambda n, k=key: k[0] + "_" * (n - 1))
+            | st.sampled_from(["2", "-2", "0.5"])
+            for key in ("x", "y", "p", "p_minus_1")
+        }
+    ),
+    _LENGTHS,
+    _LENGTHS,
+    st.sampled_from(["=", "+=", "return"]),
+)
+def test_layout_splits_every_template_as_black_does(
+    template, values, out, target, assign
+):
+    from hnncompile import layout
+    from hnncompile.gates import fill
+
+    values = dict(values, out="o" * out, dout="d" * out)
+    value = fill(template, values)
+    statement = (
+        f"return {value}" if assign == "return" else f"{'t' * target} {assign} {value}"
+    )
+    expected = black.format_str(f"def _():\n    {statement}\n", mode=black.Mode())
+    assert layout.split(statement) == expected.splitlines()[1:]

@@ -251,3 +251,37 @@ def test_the_header_says_array_even_when_it_wraps():
     assert "returns [dinput_number_0, dinput_number_1," in header
     assert "dinput_number_11]: the gradient of out" in header
     assert "(dinput_number_0" not in header
+
+
+def test_javascript_lines_are_wrapped_at_88_columns(node):
+    f = hnncompile.compile_file(EXAMPLES / "two_layer_net.hnn", target="js")
+    assert max(len(line) for line in f.source.splitlines()) <= 88
+    # One parameter a line, as prettier writes a signature that is too long.
+    assert "export function backward(\n  a1,\n  x,\n  b1,\n" in f.source
+    assert "\n  d4,\n  dout = 1.0,\n) {\n" in f.source
+    assert "// backward(a1, x, b1, y, c1, a2, b2, c2, a3, b3, c3, a4, b4, c4, d4," in (
+        f.source
+    )
+    python = hnncompile.compile_file(EXAMPLES / "two_layer_net.hnn")
+    point = [0.5 + 0.1 * i * (-1) ** i for i in range(15)]
+    [(value, grads)] = node.run(f.source, [point])
+    assert value == pytest.approx(python(*point), rel=1e-12)
+    assert grads == pytest.approx(python.backward(*point), rel=1e-12)
+
+
+@pytest.mark.parametrize("length", [40, 60, 90])
+def test_long_names_make_javascript_lines_split_at_operators(node, length):
+    w, x, b = ("w" * length, "x" * length, "b" * length)
+    program = (
+        f"q = {w}*{x} + {b}\nr = abs(q) * sigmoid(q) * q\nf = max(r, q) / (1 + q*q)"
+    )
+    f = hnncompile.compile(program, target="js")
+    for line in f.source.splitlines():
+        # A line longer than the limit holds a single name and what binds to it.
+        assert len(line) <= 88 or len(line.split()) <= 3, line
+    assert any(line.endswith(" *") for line in f.source.splitlines())
+    python = hnncompile.compile(program)
+    point = [0.7, -1.3, 0.4]
+    [(value, grads)] = node.run(f.source, [point], dout=-2.0)
+    assert value == pytest.approx(python(*point), rel=1e-12)
+    assert grads == pytest.approx(python.backward(*point, dout=-2.0), rel=1e-12)

@@ -164,3 +164,41 @@ def test_parse_print_parse_round_trip(program):
             lower(second)
         return
     assert str(lower(second)) == lowered
+
+
+@st.composite
+def long_name_programs(draw) -> tuple[str, str]:
+    """A random program whose names are long (up to 100 characters), so
+    that its lines go past black's limit in every shape; and a target."""
+    program = draw(programs())
+    lengths = st.sampled_from([1, 8, 30, 50, 60, 70, 75, 80, 84, 90, 100])
+
+    def long(name: str, length: int) -> str:
+        return name + "_" * max(0, length - len(name) - 1) + "x" * (length > 1)
+
+    renamed = {
+        name: long(name, draw(lengths))
+        for name in (*INPUTS, *(f"v{i}" for i in range(4)))
+    }
+    program = re.sub(
+        r"\b(a|b|c|v\d)\b", lambda m: renamed[m.group(1)], program.replace("^", "**")
+    )
+    return program, draw(st.sampled_from(["python", "numpy"]))
+
+
+@given(long_name_programs())
+def test_long_names_are_split_as_black_splits_them_without_black(case):
+    from unittest import mock
+
+    from hnncompile import codegen
+
+    program, target = case
+    refuse = mock.patch.object(
+        codegen, "_black_statement", side_effect=AssertionError("black ran")
+    )
+    for comments in (True, False):
+        with refuse:
+            source = hnncompile.compile(
+                program, comments=comments, target=target
+            ).source
+        assert black.format_str(source, mode=black.Mode()) == source

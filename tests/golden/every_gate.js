@@ -182,9 +182,9 @@ export function backward(a, b, c, dout = 1.0) {
   // t3 = Math.exp(p): exp is its own derivative: the local gradient is the output t3
   // p is used more than once: the gradients from its branches add up
   dp += t3 * dt3;
-  // r = 1 / b: division's local gradient is -1/(b*b) on b
+  // r = 1 / b: division's local gradient on b is -1/(b*b)
   db += -1 / (b * b) * dr;
-  // p = t2 / 4: division's local gradient is 1/4 on t2
+  // p = t2 / 4: division's local gradient on t2 is 1/4
   var dt2 = dp / 4;
   // t2 = s * a: the mul gate swaps its inputs: each gets the other times dt2
   // s is used more than once: the gradients from its branches add up

@@ -37,8 +37,8 @@ def backward(a, x, b, y, c, dout=1.0):
     # t3 = t1 + t2: the add gate passes dt3 through to both inputs
     dt1 = dt3
     dt2 = dt3
-    # t2 = b * y: the mul gate swaps its inputs: each gets the other times dt2
+    # t2 = b * y: the mul gate sends b the other input, y, times dt2
     db = y * dt2
-    # t1 = a * x: the mul gate swaps its inputs: each gets the other times dt1
+    # t1 = a * x: the mul gate sends a the other input, x, times dt1
     da = x * dt1
     return da, db, dc
