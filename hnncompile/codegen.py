@@ -385,6 +385,8 @@ def generate_trace(gates: GateList, target: str = "python") -> str:
         )
     params.append(f"{naming.UPSTREAM_GRADIENT}=1.0")
     lines = [language.import_line]
+    if language.broadcasts:  # the array target's gradients are summed back
+        lines += [UNBROADCAST]
     lines += _def("trace", params)
     lines += [f"    {line}" for line in body]
     lines.append(f"    return {{{values}}}, {{{grads}}}")

@@ -195,25 +195,36 @@ class CompiledFunction:
             raise TypeError(f"missing values for inputs: {', '.join(missing)}")
         return point
 
-    def trace(self, *args: Any, dout: Any = 1.0, **kwargs: Any) -> Trace:
-        """Every wire's value and gradient at one point; see hnncompile.trace."""
+    def trace(self, /, *args: Any, **kwargs: Any) -> Trace:
+        """Every wire's value and gradient at one point; see hnncompile.trace
+        (an input not given is 1; the upstream gradient is `dout=`, or one
+        more value after every input)."""
         from .trace import trace
 
-        return trace(self, *args, dout=dout, **kwargs)
+        return trace(self, *args, **kwargs)
 
-    def draw(self, path: str | PathLike[str], /, **point: Any) -> Path:
-        """Draw the circuit to `path` (.svg, .png or .dot); given a value for
-        every input by keyword, each wire shows its value and gradient.
-        Needs Graphviz (see hnncompile/draw.py)."""
+    def draw(self, path: str | PathLike[str], /, *args: Any, **kwargs: Any) -> Path:
+        """Draw the circuit to `path` (.svg, .png or .dot). Given a point, as
+        to `trace` (positionally, by keyword or both; an input not given is
+        1; `dout=` or one more value for the upstream gradient), each wire
+        shows its value and gradient; given none, only its name. Needs
+        Graphviz (see hnncompile/draw.py)."""
         from .draw import draw
+        from .trace import point_of
 
-        return draw(self, path, point or None)
+        if not args and not kwargs:
+            return draw(self, path)
+        point, dout = point_of(self, args, kwargs)
+        return draw(self, path, point, dout)
 
-    def explore(self, path: str | PathLike[str], /, **point: Any) -> Path:
+    def explore(self, path: str | PathLike[str], /, *args: Any, **kwargs: Any) -> Path:
         """Write a page to play with this program's inputs (see
-        hnncompile/explore.py); inputs not given start at 1. Needs Graphviz."""
+        hnncompile/explore.py), starting at a point given as to `trace`
+        (inputs not given start at 1). Needs Graphviz."""
         from .explore import write
+        from .trace import point_of
 
+        point, _ = point_of(self, args, kwargs, upstream=False)
         return write(self, path, point)
 
     def _repr_html_(self) -> str:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from .gates import GATES, fill
 from .ir import Wire
-from .trace import trace
+from .trace import point_of, summary, trace
 
 if TYPE_CHECKING:
     import graphviz
@@ -35,20 +35,22 @@ class DrawingUnavailable(RuntimeError):
 
 def circuit(
     f: CompiledFunction,
-    point: Mapping[str, float] | None = None,
-    dout: float = 1.0,
+    point: Mapping[str, Any] | None = None,
+    dout: Any = 1.0,
     caption: bool = True,
 ) -> graphviz.Digraph:
-    """The circuit of `f` as a graphviz.Digraph; with `point` (a value for
-    every input), every wire carries its value and gradient there, and a
-    caption (unless `caption` is false) says where and which is which.
+    """The circuit of `f` as a graphviz.Digraph; with `point` (inputs by
+    name; one not given is 1), every wire carries its value and gradient
+    there, and a caption (unless `caption` is false) says where and which
+    is which. On arrays, each wire shows its shape and a summary.
 
     Each edge of a wire has the id `wire-<name>-<n>` in SVG, so a page can
     find a wire's numbers (the green and the red text) and change them."""
     graphviz = _graphviz_package()
     numbers = None
     if point is not None:
-        numbers = trace(f, dout=dout, **point)
+        full, _ = point_of(f, (), dict(point), upstream=False)
+        numbers = trace(f, *(full[name] for name in f.inputs), dout)
     dot = graphviz.Digraph(
         f.output,
         graph_attr={"rankdir": "LR", "nodesep": "0.3", "ranksep": "0.5"},
@@ -56,9 +58,12 @@ def circuit(
         edge_attr={"fontname": "Helvetica", "fontsize": "10", "arrowsize": "0.6"},
     )
     if numbers is not None and caption:
-        at = ", ".join(f"{name} = {_number(point[name])}" for name in f.inputs)
+        at = ", ".join(
+            f"{html.escape(name)} = {_number(numbers.values[name])}"
+            for name in f.inputs
+        )
         dot.attr(
-            label=f"<at {html.escape(at)}: <font color='{VALUE_COLOUR}'>value</font>"
+            label=f"<at {at}: <font color='{VALUE_COLOUR}'>value</font>"
             f" above, <font color='{GRADIENT_COLOUR}'>gradient</font> below>",
             labelloc="b",
             fontname="Helvetica",
@@ -113,8 +118,8 @@ def circuit(
 def draw(
     f: CompiledFunction,
     path: str | Path,
-    point: Mapping[str, float] | None = None,
-    dout: float = 1.0,
+    point: Mapping[str, Any] | None = None,
+    dout: Any = 1.0,
 ) -> Path:
     """Write the circuit to `path`: .svg or .png (laid out by Graphviz's
     `dot`), or .dot (the Graphviz source)."""
@@ -170,7 +175,4 @@ def _wire_label(wire: str, numbers, named: bool = True) -> str:
 
 
 def _number(value: Any) -> str:
-    try:
-        return f"{value + 0.0:.4g}"
-    except TypeError:
-        return html.escape(str(value))
+    return html.escape(summary(value, digits=4, array_digits=4))
