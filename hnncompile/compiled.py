@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .trace import Trace
 
 _module_numbers = itertools.count(1)
-MAX_DRAWN_GATES = 300  # a notebook shows the circuit of programs up to this size
+MAX_DRAWN_GATES = 300  # a notebook or an explorer page draws programs up to this size
 
 
 def load_module(source: str, label: str) -> dict[str, Any]:
@@ -231,10 +231,13 @@ class CompiledFunction:
         """What Jupyter shows for a compiled object: its circuit, when
         Graphviz is installed and the program is small enough to read, and
         its generated code."""
-        from .draw import DrawingUnavailable, circuit, render
+        from .draw import DrawingUnavailable, circuit, render, too_large_to_draw
 
         parts = [f"<p><code>{html.escape(repr(self))}</code></p>"]
-        if len(self.gates.eqns) <= MAX_DRAWN_GATES:
+        refused = too_large_to_draw(self)
+        if refused is not None:
+            parts.append(f"<p><i>No drawing: {html.escape(refused)}.</i></p>")
+        else:
             try:
                 svg = render(circuit(self), "svg").decode("utf-8")
                 parts.append(f"<div>{svg[svg.index('<svg'):]}</div>")

@@ -384,3 +384,141 @@ def test_trace_and_drawing_of_a_large_array_give_its_mean_and_range(tmp_path):
     assert any(text.startswith("(50,) mean") for text in svg_texts(svg))
     # a scalar wire stays a number
     assert f"{want['L']:.4g}" in svg_texts(svg)
+
+
+# The drawing's layout: inputs in order; seconds, not minutes.
+
+
+def svg_labels_at(svg: str) -> dict[str, tuple[float, float]]:
+    """Where each name of a circuit is drawn (its x, y in the SVG; y grows
+    downwards): the inputs' and the output's, in 14-point text."""
+    found = re.findall(
+        r'<text[^>]*x="([-\d.]+)" y="([-\d.]+)"[^>]*font-size="14.00">([^<]*)</text>',
+        svg,
+    )
+    return {html.unescape(name): (float(x), float(y)) for x, y, name in found}
+
+
+def test_the_drawing_lists_the_inputs_top_to_bottom_in_input_order(tmp_path):
+    f = hnncompile.compile_file(EXAMPLES / "neuron.hnn")
+    svg = f.draw(tmp_path / "neuron.svg", **NEURON_POINT).read_text()
+    at = svg_labels_at(svg)
+    assert [name for name in sorted(f.inputs, key=lambda n: at[n][1])] == list(f.inputs)
+    assert len({at[name][0] for name in f.inputs}) == 1  # in one column, leftmost
+    assert all(at[name][0] < at["f"][0] for name in f.inputs)
+
+
+def chain(statements: int, shared: bool = False) -> str:
+    """The issue's chain of sigmoid(v*x + w): its own v and w in each
+    statement, or one v and w for all (wires from the first column to
+    every other: the hard case for a layout)."""
+    v, w = ("v", "w") if shared else ("v{i}", "w{i}")
+    lines = [f"h{{i}} = sigmoid({v}*h{{j}} + {w})"] * statements
+    return "\n".join(
+        line.format(i=i, j=i - 1).replace("h0", "x") for i, line in enumerate(lines, 1)
+    )
+
+
+def test_a_60_statement_chain_is_drawn_in_seconds(tmp_path):
+    import time
+
+    f = hnncompile.compile(chain(60))
+    assert len(f.gates.eqns) == 180
+    start = time.monotonic()
+    svg = f.draw(tmp_path / "chain.svg", x=0.5).read_text()
+    assert time.monotonic() - start < 10
+    assert svg_texts(svg).count("sigmoid") == 60
+    start = time.monotonic()
+    assert "<svg" in f._repr_html_()
+    assert time.monotonic() - start < 10
+
+
+def test_a_circuit_too_costly_to_lay_out_is_refused_at_once(tmp_path):
+    import time
+
+    f = hnncompile.compile(chain(60, shared=True))
+    assert drawing.layout_work(f) > drawing.LAYOUT_WORK
+    start = time.monotonic()
+    with pytest.raises(drawing.DrawingTooLarge, match=r"too large to lay out.*\.dot"):
+        f.draw(tmp_path / "shared.svg")
+    assert not (tmp_path / "shared.svg").exists()
+    assert "No drawing: the circuit is too large" in f._repr_html_()
+    page = f.explore(tmp_path / "shared.html").read_text()
+    assert "too large to lay out quickly" in page and "<svg" not in page
+    assert time.monotonic() - start < 5
+    # The .dot text is written for any size, for the user's own dot.
+    assert "digraph" in f.draw(tmp_path / "shared.dot").read_text()
+    result = hnn("draw", "-e", chain(60, shared=True), "-o", tmp_path / "c.png")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "too large to lay out" in result.stderr and "-Tsvg" in result.stderr
+
+
+def dot_processes_under(pid: int) -> list[int]:
+    """The `dot` processes started by process `pid` (Linux's /proc)."""
+    children = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children += map(int, (task / "children").read_text().split())
+        except OSError:
+            pass
+    return [c for c in children if _command(c) == "dot"]
+
+
+def _command(pid: int) -> str:
+    """The program process `pid` runs, or "" once it has ended (a zombie
+    has ended too)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    name, state = stat[stat.index("(") + 1 : stat.rindex(")")], stat.split(")")[-1]
+    return "" if state.split()[0] in "ZX" else name
+
+
+linux_only = pytest.mark.skipif(
+    not Path("/proc/self/task").exists(), reason="reads Linux's /proc"
+)
+
+
+@linux_only
+def test_dot_is_stopped_after_its_time_limit(tmp_path):
+    import os
+    import time
+
+    slow = drawing.circuit(hnncompile.compile(chain(60, shared=True)))
+    start = time.monotonic()
+    with pytest.raises(drawing.DrawingTooLarge, match="did not finish .* 1 seconds"):
+        drawing.render(slow, "svg", timeout=1)
+    assert time.monotonic() - start < 5
+    assert dot_processes_under(os.getpid()) == []
+
+
+@linux_only
+def test_no_dot_outlives_a_killed_python(tmp_path):
+    import signal
+    import time
+
+    script = tmp_path / "slow.py"
+    script.write_text(
+        "import sys; sys.path.insert(0, %r)\n"
+        "import hnncompile\n"
+        "from hnncompile import draw\n"
+        "from test_study import chain\n"
+        "f = hnncompile.compile(chain(60, shared=True))\n"
+        "draw.render(draw.circuit(f), 'svg', timeout=600)\n"
+        % str(Path(__file__).parent)
+    )
+    python = subprocess.Popen([sys.executable, str(script)])
+    try:
+        deadline = time.monotonic() + 20
+        while not (dots := dot_processes_under(python.pid)):
+            assert time.monotonic() < deadline and python.poll() is None
+            time.sleep(0.05)
+        python.send_signal(signal.SIGKILL)
+        python.wait()
+        deadline = time.monotonic() + 5
+        while _command(dots[0]) == "dot" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _command(dots[0]) != "dot", "dot kept running"
+    finally:
+        python.kill()
