@@ -363,9 +363,9 @@ def _check(args) -> int:
 
 def _trace(args) -> int:
     f = _load(args)
-    point = _full_point(f, args.values)
+    point = _study_point(f, args.values)
     try:
-        print(f.trace(**point))
+        print(f.trace(*(point[name] for name in f.inputs)))
     except (ArithmeticError, ValueError) as error:
         raise _UserMistake(f"the program cannot be evaluated there: {error}") from None
     return EXIT_OK
@@ -375,7 +375,7 @@ def _draw(args) -> int:
     from .draw import DrawingUnavailable, draw
 
     f = _load(args)
-    point = _full_point(f, args.values) if args.values else None
+    point = _study_point(f, args.values) if args.values else None
     try:
         draw(f, args.output, point)
     except DrawingUnavailable as error:
@@ -390,8 +390,9 @@ def _explore(args) -> int:
     from .explore import write
 
     f = _load(args)
+    point = _study_point(f, args.values)
     try:
-        write(f, args.output, _point(f, args.values))
+        write(f, args.output, point)
     except DrawingUnavailable as error:
         raise _UserMistake(str(error)) from None
     except (ArithmeticError, ValueError) as error:
@@ -400,6 +401,23 @@ def _explore(args) -> int:
             "give other values (NAME=VALUE)"
         ) from None
     return EXIT_OK
+
+
+def _study_point(f: CompiledFunction, values: Sequence[str]) -> dict[str, float]:
+    """NAME=VALUE for trace, draw and explore: an input not given starts at
+    1 (trace.MISSING_INPUT_VALUE), and stderr says which did."""
+    from .trace import MISSING_INPUT_VALUE
+
+    point = _point(f, values)
+    missing = [name for name in f.inputs if name not in point]
+    if missing:
+        print(
+            f"hnncompile: note: {', '.join(missing)} not given: "
+            f"{'they start' if len(missing) > 1 else 'it starts'} at "
+            f"{MISSING_INPUT_VALUE:g}",
+            file=sys.stderr,
+        )
+    return {name: point.get(name, MISSING_INPUT_VALUE) for name in f.inputs}
 
 
 def _full_point(f: CompiledFunction, values: Sequence[str]) -> dict[str, float]:

@@ -426,6 +426,8 @@ def generate_trace(gates: GateList, target: str = "python") -> str:
     lines = [language.import_line]
     if converted:
         lines += [FLOATS]
+    if language.broadcasts:  # the array target's gradients are summed back
+        lines += [UNBROADCAST]
     lines += _def("trace", params)
     lines += [f"    {line}" for line in [*converted, *body]]
     lines.append(f"    return {{{values}}}, {{{grads}}}")

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from .trace import Trace
 
 _module_numbers = itertools.count(1)
-MAX_DRAWN_GATES = 300  # a notebook shows the circuit of programs up to this size
+MAX_DRAWN_GATES = 300  # a notebook or an explorer page draws programs up to this size
 
 
 # How many modules whose functions are all gone keep their text in
@@ -265,35 +265,49 @@ class CompiledFunction:
         self._refuse_arrays((), point)
         return point
 
-    def trace(self, *args: Any, dout: Any = 1.0, **kwargs: Any) -> Trace:
-        """Every wire's value and gradient at one point; see hnncompile.trace."""
+    def trace(self, /, *args: Any, **kwargs: Any) -> Trace:
+        """Every wire's value and gradient at one point; see hnncompile.trace
+        (an input not given is 1; the upstream gradient is `dout=`, or one
+        more value after every input)."""
         from .trace import trace
 
-        return trace(self, *args, dout=dout, **kwargs)
+        return trace(self, *args, **kwargs)
 
-    def draw(self, path: str | PathLike[str], /, **point: Any) -> Path:
-        """Draw the circuit to `path` (.svg, .png or .dot); given a value for
-        every input by keyword, each wire shows its value and gradient.
-        Needs Graphviz (see hnncompile/draw.py)."""
+    def draw(self, path: str | PathLike[str], /, *args: Any, **kwargs: Any) -> Path:
+        """Draw the circuit to `path` (.svg, .png or .dot). Given a point, as
+        to `trace` (positionally, by keyword or both; an input not given is
+        1; `dout=` or one more value for the upstream gradient), each wire
+        shows its value and gradient; given none, only its name. Needs
+        Graphviz (see hnncompile/draw.py)."""
         from .draw import draw
+        from .trace import point_of
 
-        return draw(self, path, point or None)
+        if not args and not kwargs:
+            return draw(self, path)
+        point, dout = point_of(self, args, kwargs)
+        return draw(self, path, point, dout)
 
-    def explore(self, path: str | PathLike[str], /, **point: Any) -> Path:
+    def explore(self, path: str | PathLike[str], /, *args: Any, **kwargs: Any) -> Path:
         """Write a page to play with this program's inputs (see
-        hnncompile/explore.py); inputs not given start at 1. Needs Graphviz."""
+        hnncompile/explore.py), starting at a point given as to `trace`
+        (inputs not given start at 1). Needs Graphviz."""
         from .explore import write
+        from .trace import point_of
 
+        point, _ = point_of(self, args, kwargs, upstream=False)
         return write(self, path, point)
 
     def _repr_html_(self) -> str:
         """What Jupyter shows for a compiled object: its circuit, when
         Graphviz is installed and the program is small enough to read, and
         its generated code."""
-        from .draw import DrawingUnavailable, circuit, render
+        from .draw import DrawingUnavailable, circuit, render, too_large_to_draw
 
         parts = [f"<p><code>{html.escape(repr(self))}</code></p>"]
-        if len(self.gates.eqns) <= MAX_DRAWN_GATES:
+        refused = too_large_to_draw(self)
+        if refused is not None:
+            parts.append(f"<p><i>No drawing: {html.escape(refused)}.</i></p>")
+        else:
             try:
                 svg = render(circuit(self), "svg").decode("utf-8")
                 parts.append(f"<div>{svg[svg.index('<svg'):]}</div>")

@@ -24,8 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
 from . import codegen
-from .compiled import MAX_DRAWN_GATES
-from .draw import circuit, render
+from .draw import circuit, render, too_large_to_draw
 from .trace import notation
 
 if TYPE_CHECKING:
@@ -49,14 +48,12 @@ def page(f: CompiledFunction, point: Mapping[str, float] | None = None) -> str:
         raise ValueError("the page starts from finite numbers: give others")
     module = codegen.generate(f.gates, wrt=f.wrt, target="js")
     trace_function = codegen.generate_trace(f.gates, target="js")
-    if len(f.gates.eqns) <= MAX_DRAWN_GATES:
+    refused = too_large_to_draw(f)
+    if refused is None:
         svg = render(circuit(f, start, caption=False), "svg").decode("utf-8")
         svg = svg[svg.index("<svg") :]  # no XML prolog inside HTML
-    else:  # a drawing nobody could read, and minutes of layout
-        svg = (
-            f"<p>{len(f.gates.eqns)} gates are too many to draw (the limit is "
-            f"{MAX_DRAWN_GATES}); the table below has every wire.</p>"
-        )
+    else:  # a drawing nobody could read, or minutes of layout
+        svg = f"<p>{html.escape(refused)}; the table below has every wire.</p>"
     wires = [(name, "input", "") for name in f.inputs] + [
         (eqn.out, eqn.gate, notation(eqn)) for eqn in f.gates.eqns
     ]

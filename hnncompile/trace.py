@@ -58,7 +58,7 @@ class Trace:
     def __str__(self) -> str:
         header = ("wire", "gate", "computes", "value", "gradient")
         table = [header] + [
-            (r.wire, r.gate, r.computes, _number(r.value), _number(r.gradient))
+            (r.wire, r.gate, r.computes, summary(r.value), summary(r.gradient))
             for r in self.rows
         ]
         widths = [max(len(row[i]) for row in table) for i in range(len(header))]
@@ -70,15 +70,26 @@ class Trace:
         return "\n".join(lines)
 
 
-def trace(f: CompiledFunction, *args: Any, dout: Any = 1.0, **kwargs: Any) -> Trace:
+MISSING_INPUT_VALUE = 1.0  # where an input not given starts, as on the explorer page
+
+
+def trace(f: CompiledFunction, /, *args: Any, **kwargs: Any) -> Trace:
     """Every wire of `f` at one point: its value and its gradient.
 
-    The point is given like a call to f: positionally, by keyword, or both.
-    Gradients are those of the output times `dout`, for every wire, whatever
-    `f.wrt` says.
+    The point is given like a call to f: positionally, by keyword, or both;
+    an input not given is 1. The gradients are those of the output times
+    the upstream gradient, for every wire, whatever `f.wrt` says. The
+    upstream gradient is `dout=` (default 1), or, as `f.backward` takes
+    it, one more value after every input positionally; that is its only
+    spelling when an input is itself named `dout`, since an input's name
+    always means the input.
+
+    On the array target the rows hold the arrays, and the table shows each
+    array wire's shape and a summary (see `summary`).
     """
-    point = f.bind(*args, **kwargs)
-    values, gradients = _trace_function(f)(*(point[n] for n in f.inputs), dout=dout)
+    point, dout = point_of(f, args, kwargs)
+    run = _trace_function(f)
+    values, gradients = run(*(point[n] for n in f.inputs), dout)
     rows = [
         TraceRow(name, "input", "", values[name], gradients[name]) for name in f.inputs
     ]
@@ -96,6 +107,37 @@ def trace(f: CompiledFunction, *args: Any, dout: Any = 1.0, **kwargs: Any) -> Tr
     return Trace(f.output, tuple(rows))
 
 
+def point_of(
+    f: CompiledFunction,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    upstream: bool = True,
+) -> tuple[dict[str, Any], Any]:
+    """The point and the upstream gradient of a call to trace, draw or
+    explore: the inputs as a call to f gives them (missing ones are
+    MISSING_INPUT_VALUE) and, with `upstream`, `dout=` or one more
+    positional value (see `trace`). A TypeError like a call's for a
+    wrong one."""
+    kwargs = dict(kwargs)
+    dout = 1.0
+    upstream_given = False
+    if upstream and "dout" in kwargs and "dout" not in f.inputs:
+        dout, upstream_given = kwargs.pop("dout"), True
+    if upstream and len(args) == len(f.inputs) + 1:
+        if upstream_given:
+            raise TypeError("the upstream gradient given twice: positionally and dout=")
+        *args, dout = args
+    given = set(f.inputs[: len(args)]) | set(kwargs)
+    kwargs.update({name: MISSING_INPUT_VALUE for name in f.inputs if name not in given})
+    if len(args) > len(f.inputs):
+        most = len(f.inputs) + upstream
+        raise TypeError(
+            f"expected at most {most} values ({len(f.inputs)} inputs"
+            f"{' and the upstream gradient' if upstream else ''}), got {len(args)}"
+        )
+    return f.bind(*args, **kwargs), dout
+
+
 def notation(eqn) -> str:
     """What a gate computes, written with the program's own names: `x + y`."""
     gate = GATES[eqn.gate]
@@ -109,12 +151,36 @@ def notation(eqn) -> str:
 
 def _trace_function(f: CompiledFunction):
     if f._trace is None:  # generated on first use, then kept
-        f._trace = load_module(generate_trace(f.gates), "trace")["trace"]
+        source = generate_trace(f.gates, target=f._runs_as)
+        f._trace = load_module(source, "trace")["trace"]
     return f._trace
 
 
-def _number(value: Any) -> str:
+ELEMENTS_SHOWN = 4  # an array of up to this many elements is shown whole
+
+
+def summary(value: Any, digits: int = 10, array_digits: int = 6) -> str:
+    """A wire's value or gradient in a few characters: a number as a
+    number; an array as its shape and its elements, or, beyond
+    ELEMENTS_SHOWN of them, its mean and range: `(50,) mean 0.41 [min
+    -1.2, max 3]`."""
+    shape = getattr(value, "shape", ())
+    if not shape:
+        return _number(value, digits)
+    flat = value.ravel()
+    if flat.size == 0:
+        return f"{shape} empty"
+    if flat.size <= ELEMENTS_SHOWN:
+        elements = ", ".join(_number(v, array_digits) for v in flat.tolist())
+        return f"{shape} [{elements}]"
+    mean, low, high = (
+        _number(v, array_digits) for v in (flat.mean(), flat.min(), flat.max())
+    )
+    return f"{shape} mean {mean} [min {low}, max {high}]"
+
+
+def _number(value: Any, digits: int = 10) -> str:
     try:
-        return f"{value + 0.0:.10g}"  # + 0.0 turns -0.0 into 0.0
-    except TypeError:
+        return f"{value + 0.0:.{digits}g}"  # + 0.0 turns -0.0 into 0.0
+    except (TypeError, ValueError):
         return str(value)
