@@ -12,11 +12,8 @@ It reads the AST of a program that compiled, and changes nothing.
 from __future__ import annotations
 
 from .errors import CompileWarning
+from .naming import GRADIENT_PREFIX  # dx is the gradient of x, here as in the tutorial
 from .syntax import Name, Program, walk_postorder
-
-# The prefix a gradient's name starts with in the tutorial (and in the
-# generated code): dx is the gradient of x.
-GRADIENT_PREFIX = "d"
 
 
 def lint(program: Program, output: str) -> list[CompileWarning]:
