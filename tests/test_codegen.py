@@ -310,11 +310,21 @@ def test_the_fast_path_agrees_with_backward(program):
         ("g = f - h", None, "the sub gate passes dout to f and -dout to h", ""),
         ("g = 2 / f", None, "division's local gradient on f is -1.0/(f*f)", "on 1"),
         ("g = f / 2", None, "division's local gradient on f is 1/2", "-f"),
-        ("g = 2 ** f", None, "pow gate: log(2)*2**f flows to f", "flows to 2"),
+        # A constant base is the cpow gate: it has one input, the exponent.
+        (
+            "g = 2 ** f",
+            None,
+            "pow gate: d(2**f)/df = log(2)*2**f, and log(2) = ",
+            "/d2",
+        ),
+        ("g = f ** 0.5", None, "pow gate: d(f**0.5)/df = 0.5*f**-0.5 (NaN for", "/d0"),
         ("g = f ** h", ["f"], "pow gate: h*f**(h-1) flows to f", "log"),
         ("g = f ** h", None, "flows to f and log(f)*f**h flows to h", ""),
-        ("g = max(f, 1)", None, "max passes dout on to f if f won, else 0", "input"),
-        ("g = min(2, f)", None, "min passes dout on to f if f won, else 0", "input"),
+        # With a constant, max and min are maxc and minc: one input, and the
+        # constant wins a tie, on either side.
+        ("g = max(f, 1)", None, "max passes dout on to f if f > 1.0, else 0", "input"),
+        ("g = max(1, f)", None, "max passes dout on to f if f > 1.0, else 0", "input"),
+        ("g = min(2, f)", None, "min passes dout on to f if f < 2.0, else 0", "input"),
         ("g = max(f, h)", None, "max routes dout to the input that won", ""),
     ],
 )
