@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Mapping
 from . import codegen
 from .compiled import MAX_DRAWN_GATES
 from .draw import circuit, render
+from .gates import GATES
 from .trace import notation
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ def page(f: CompiledFunction, point: Mapping[str, float] | None = None) -> str:
             f"{MAX_DRAWN_GATES}); the table below has every wire.</p>"
         )
     wires = [(name, "input", "") for name in f.inputs] + [
-        (eqn.out, eqn.gate, notation(eqn)) for eqn in f.gates.eqns
+        (eqn.out, GATES[eqn.gate].title, notation(eqn)) for eqn in f.gates.eqns
     ]
     data = {
         "inputs": list(f.inputs),
