@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Mapping
 
 from . import codegen
 from .draw import circuit, render, too_large_to_draw
+from .gates import GATES
 from .trace import notation
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def page(f: CompiledFunction, point: Mapping[str, float] | None = None) -> str:
     else:  # a drawing nobody could read, or minutes of layout
         svg = f"<p>{html.escape(refused)}; the table below has every wire.</p>"
     wires = [(name, "input", "") for name in f.inputs] + [
-        (eqn.out, eqn.gate, notation(eqn)) for eqn in f.gates.eqns
+        (eqn.out, GATES[eqn.gate].title, notation(eqn)) for eqn in f.gates.eqns
     ]
     data = {
         "inputs": list(f.inputs),

@@ -451,7 +451,7 @@ _GATES = (
         forward="max({x}, {c})",  # NaN first: Python's max keeps a NaN only there
         grads=("{dout} if {x} > {c} else 0.0 if {x} <= {c} else math.nan",),
         explain=(
-            "max with a constant routes {dout} to {x} where {x} > {c}"
+            "max passes {dout} on to {x} if {x} > {c}, else 0"
             " (the constant wins a tie)"
         ),
         kink="{x} - {c}",
@@ -497,7 +497,7 @@ _GATES = (
         forward="min({x}, {c})",  # NaN first: Python's min keeps a NaN only there
         grads=("{dout} if {x} < {c} else 0.0 if {x} >= {c} else math.nan",),
         explain=(
-            "min with a constant routes {dout} to {x} where {x} < {c}"
+            "min passes {dout} on to {x} if {x} < {c}, else 0"
             " (the constant wins a tie)"
         ),
         kink="{x} - {c}",

@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from . import codegen
 from .codegen import generate_switches
 from .compiled import load_module
+from .gates import GATES
 
 if TYPE_CHECKING:
     from .compiled import CompiledFunction
@@ -641,7 +642,8 @@ def _kink_within(at, up, down, kinked) -> str | None:
     for k, eqn in enumerate(kinked):
         for near in (up, down):
             if near is not None and _sign_changes(at[k], near[k]):
-                return f"the {eqn.gate} gate on line {eqn.line} ({eqn.out})"
+                gate = GATES[eqn.gate].title  # `max`, not the inner `maxc`
+                return f"the {gate} gate on line {eqn.line} ({eqn.out})"
     return None
 
 

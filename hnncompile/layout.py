@@ -5,10 +5,11 @@ black splits it, so that the module is black-clean without running black
 (which costs about 10 ms a line). This is a port of the parts of black's
 `linegen` (version 26) that such statements reach: the right-hand split
 with its optional parentheses around an assignment's value, the split at
-the delimiters of lowest priority (`+` before `*` before `**`; a ternary's
-`if`/`else`; a call's commas, with a trailing comma), and black's "second
-opinion" with the parentheses made visible. Every name, condition and
-order of trial below is black's.
+the delimiters of lowest priority (a call's commas, with a trailing comma;
+a ternary's `if`/`else`; `or` and `and`; comparisons; `+` before `*` before
+`**`), and black's "second opinion" with the parentheses made visible. The
+target is a name or, as the array target's `[x] = floats(x)` has it, one
+name in brackets. Every name, condition and order of trial below is black's.
 
 `split(statement, depth)` returns the lines, or None for a statement of a
 shape this port does not know (a string, a subscript, a lambda, ...): the
@@ -24,6 +25,7 @@ LINE_LENGTH = 88
 
 COMMA_PRIORITY = 18
 TERNARY_PRIORITY = 16
+LOGIC_PRIORITY = 14
 COMPARATOR_PRIORITY = 10
 MATH_PRIORITIES = {
     "|": 9,
@@ -43,16 +45,17 @@ MATH_PRIORITIES = {
 DOT_PRIORITY = 1
 COMPARATORS = frozenset(["<", ">", "<=", ">=", "==", "!="])
 ASSIGNMENTS = frozenset(["=", "+=", "-=", "*=", "/="])
-_KNOWN_WORDS = frozenset(["if", "else"])
+_TERNARY_WORDS = frozenset(["if", "else"])
+_LOGIC_WORDS = frozenset(["and", "or"])
 _PYTHON_KEYWORDS = frozenset(
-    "and as assert async await break class continue def del elif except finally "
-    "for from global import in is lambda nonlocal not or pass raise return try "
+    "as assert async await break class continue def del elif except finally "
+    "for from global import in is lambda nonlocal not pass raise return try "
     "while with yield".split()
 )
 _TOKEN = re.compile(
     r"(?P<space> *)(?:(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
     r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
-    r"|(?P<op>\*\*|//|<<|>>|[-+*/<>=!]=|[-+*/%@<>=.,()~|&^]))"
+    r"|(?P<op>\*\*|//|<<|>>|[-+*/<>=!]=|[-+*/%@<>=.,()\[\]~|&^]))"
 )
 
 
@@ -68,7 +71,9 @@ class Leaf:
     __slots__ = ("kind", "value", "prefix", "shown", "unary", "opening")
 
     def __init__(self, kind: str, value: str, prefix: str) -> None:
-        self.kind = kind  # name, number, op, open, close, comma, assign, word
+        # name, number, op, open, close, comma, assign, word (if, else), logic
+        # (and, or)
+        self.kind = kind
         self.value = value  # "" for black's invisible parentheses
         self.prefix = prefix  # the space before it, as black counts it
         self.shown = prefix  # ... and as black writes it (`x**2` is hugged)
@@ -96,11 +101,17 @@ def tokens(statement: str) -> list[Leaf]:
             word = match["name"]
             if word in _PYTHON_KEYWORDS:
                 raise Unsupported(word)
-            leaves.append(Leaf("word" if word in _KNOWN_WORDS else "name", word, space))
+            kind = "name"
+            if word in _TERNARY_WORDS:
+                kind = "word"
+            elif word in _LOGIC_WORDS:
+                kind = "logic"
+            leaves.append(Leaf(kind, word, space))
         else:
             op = match["op"]
-            kind = {"(": "open", ")": "close", ",": "comma"}.get(op, "op")
-            leaves.append(Leaf(kind, op, space))
+            kind = {"(": "open", "[": "open", ")": "close", "]": "close"}.get(op, "op")
+            leaves.append(Leaf("comma" if op == "," else kind, op, space))
+    target = [leaf.value for leaf in leaves[:4]]
     if leaves and leaves[0].kind == "return":
         head = 1
     elif (
@@ -111,6 +122,17 @@ def tokens(statement: str) -> list[Leaf]:
     ):
         head = 2
         leaves[1].kind = "assign"
+    elif (  # `[x] = ...`: one value unpacked (the array target's `floats`)
+        len(leaves) >= 5
+        and target[0] == "["
+        and leaves[1].kind == "name"
+        and target[2:] == ["]", "="]
+        and not leaves[1].prefix
+        and not leaves[2].prefix
+    ):
+        head = 4
+        leaves[2].opening = leaves[0]
+        leaves[3].kind = "assign"
     else:
         raise Unsupported(statement)
     if len(leaves) == head:
@@ -121,9 +143,11 @@ def tokens(statement: str) -> list[Leaf]:
         if leaf.value == "=" or leaf.value in ASSIGNMENTS:
             raise Unsupported(statement)  # keyword arguments, chained assignment
         if leaf.kind == "open":
+            if leaf.value == "[":
+                raise Unsupported(statement)  # a list or a subscript
             stack.append(leaf)
         elif leaf.kind == "close":
-            if not stack:
+            if not stack or leaf.value == "]":
                 raise Unsupported(statement)
             leaf.opening = stack.pop()
         elif leaf.value in ("-", "+", "~"):
@@ -133,6 +157,7 @@ def tokens(statement: str) -> list[Leaf]:
                 "comma",
                 "assign",
                 "word",
+                "logic",
                 "return",
             )
         elif leaf.value == "**" and not leaf.prefix:
@@ -296,6 +321,8 @@ def _split_before(leaf: Leaf, previous: Leaf | None) -> int:
         return COMPARATOR_PRIORITY
     if leaf.kind == "word":
         return TERNARY_PRIORITY
+    if leaf.kind == "logic":
+        return LOGIC_PRIORITY
     return 0
 
 
@@ -340,14 +367,14 @@ def _run(line: Line, transformer, force: bool) -> list[Line]:
         or transformer is not _rhs
         or not line.invisible
         or any(bracket.value for bracket in optional)
-        or result[0].fits()
+        or result[0].fits(shown=True)
     ):
         return result
     if line.source is None:
         raise Unsupported("optional parentheses on a line not a statement's")
     fresh = Line(tokens(line.source), line.depth, line.inside)
     second = _run(fresh, transformer, force=True)
-    if all(piece.fits() for piece in second):
+    if all(piece.fits(shown=True) for piece in second):
         return second
     return result
 
@@ -487,22 +514,30 @@ def _maybe_split_omitting_optional_parens(rhs, line, force, omit):
         except CannotTransform as error:
             if len(rhs.body.leaves) < 2 and not rhs.body.fits():
                 raise CannotTransform("the body is still too long") from error
-    rhs.opening.value = "("  # black's ensure_visible
-    rhs.closing.value = ")"
+    if not rhs.opening.value:  # black's ensure_visible, for its invisible pair
+        rhs.opening.value, rhs.closing.value = "(", ")"
     for piece in (rhs.head, rhs.body, rhs.tail):
         if piece.leaves:
             yield piece
 
 
 def _prefer_split_rhs_oop(rhs_oop: _RHS, rhs: _RHS) -> bool:
-    """black's _prefer_split_rhs_oop_over_rhs, for a target that is a name:
-    the split is right after `=` and the left side has no brackets."""
+    """black's _prefer_split_rhs_oop_over_rhs, for a single target (a name,
+    or `[name]`) and no comments nor magic trailing commas."""
     head = rhs.head.leaves
     if not (len(head) >= 2 and head[-2].value == "="):
-        return True
+        return True  # the split is not right after `=`
     if not any(leaf.kind in ("open", "close") for leaf in head[:-1]):
-        return True
-    raise Unsupported("a target with brackets")
+        return True  # the left side has no brackets
+    if len(rhs.head.text()) > LINE_LENGTH - 1:
+        return True  # the left side is too long (-1: the optional paren)
+    for leaf in reversed(rhs_oop.head.leaves):
+        if leaf.value == "=":
+            break
+        if leaf.kind == "close":
+            return True  # a bracket pair closes after the `=`
+    split_inside = any(leaf.value == "=" for leaf in rhs_oop.head.leaves)
+    return split_inside and rhs_oop.head.fits()
 
 
 def _can_omit_invisible_parens(rhs: _RHS) -> bool:

@@ -96,6 +96,22 @@ def test_gradcheck_says_when_a_kink_is_within_the_step():
     assert all(row.verdict == "ok" and row.kink is None for row in away.rows)
 
 
+@pytest.mark.parametrize(
+    "program, point, says",
+    [
+        ("n = max(a*x + b, 1)", (1.0, 1.0, 0.0), "the max gate on line 1 (n)"),
+        ("n = min(2, a*x + b)", (1.0, 1.0, 1.0), "the min gate on line 1 (n)"),
+    ],
+)
+def test_gradcheck_calls_a_kinked_gate_by_its_one_name(program, point, says):
+    """max with a constant is the maxc gate inside; the learner reads max,
+    as the comments and the trace say it."""
+    report = hnncompile.gradcheck(hnncompile.compile(program), *point)
+    assert [row.verdict for row in report.rows] == ["kink", "kink", "kink"]
+    assert says in str(report)
+    assert "maxc" not in str(report) and "minc" not in str(report)
+
+
 def test_gradcheck_only_checks_wrt_inputs():
     f = hnncompile.compile("a * b", wrt=["b"])
     assert [row.input for row in hnncompile.gradcheck(f, 2.0, 3.0).rows] == ["b"]

@@ -21,6 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import hnncompile
+from hnncompile.gates import GATES
 
 TESTS = Path(__file__).parent
 EXAMPLES = TESTS.parent / "examples"
@@ -309,11 +310,21 @@ def test_the_fast_path_agrees_with_backward(program):
         ("g = f - h", None, "the sub gate passes dout to f and -dout to h", ""),
         ("g = 2 / f", None, "division's local gradient on f is -1.0/(f*f)", "on 1"),
         ("g = f / 2", None, "division's local gradient on f is 1/2", "-f"),
-        ("g = 2 ** f", None, "pow gate: log(2)*2**f flows to f", "flows to 2"),
+        # A constant base is the cpow gate: it has one input, the exponent.
+        (
+            "g = 2 ** f",
+            None,
+            "pow gate: d(2**f)/df = log(2)*2**f, and log(2) = ",
+            "/d2",
+        ),
+        ("g = f ** 0.5", None, "pow gate: d(f**0.5)/df = 0.5*f**-0.5 (NaN for", "/d0"),
         ("g = f ** h", ["f"], "pow gate: h*f**(h-1) flows to f", "log"),
         ("g = f ** h", None, "flows to f and log(f)*f**h flows to h", ""),
-        ("g = max(f, 1)", None, "max passes dout on to f if f won, else 0", "input"),
-        ("g = min(2, f)", None, "min passes dout on to f if f won, else 0", "input"),
+        # With a constant, max and min are maxc and minc: one input, and the
+        # constant wins a tie, on either side.
+        ("g = max(f, 1)", None, "max passes dout on to f if f > 1.0, else 0", "input"),
+        ("g = max(1, f)", None, "max passes dout on to f if f > 1.0, else 0", "input"),
+        ("g = min(2, f)", None, "min passes dout on to f if f < 2.0, else 0", "input"),
         ("g = max(f, h)", None, "max routes dout to the input that won", ""),
     ],
 )
@@ -362,16 +373,47 @@ def test_one_long_input_gives_a_black_stable_signature(length):
         assert black.format_str(source, mode=black.Mode()) == source
 
 
+def _gate_templates(gate) -> list[str]:
+    """Every statement template the code generator writes for `gate` on the
+    python and numpy targets: forward, fast forward, each gradient, and the
+    array target's gradients summed back to an input's shape."""
+    templates = [gate.code("python", fast=True)[0]]
+    for target in ("python", "numpy"):
+        forward, grads = gate.code(target)
+        templates += [forward, *grads]
+    templates += [f"unbroadcast({grad}, {{y}})" for grad in gate.code("numpy")[1]]
+    return sorted(set(templates))
+
+
 def _catalogue_templates() -> list[str]:
     from hnncompile.gates import GATES
 
-    templates = ["unbroadcast({x} * {dout}, {y})", "{dout} * np.ones_like({out})"]
+    templates = ["{dout} * np.ones_like({out})"]
     for gate in GATES.values():
-        for target in ("python", "numpy"):
-            forward, grads = gate.code(target)
-            templates += [forward, *grads]
-        templates += [gate.code("python", fast=True)[0]]
+        templates += _gate_templates(gate)
     return sorted(set(templates))
+
+
+def _placeholders() -> list[str]:
+    """Every placeholder a gate of the catalogue fills: its inputs and its
+    parameters, so that a gate added later is covered."""
+    from hnncompile.gates import GATES
+
+    keys = {key for gate in GATES.values() for key in (*gate.inputs, *gate.params)}
+    return sorted(keys - {"out", "dout"})
+
+
+def _split_as_black(template: str, values: dict[str, str], target: str, assign: str):
+    from hnncompile import layout
+    from hnncompile.gates import fill
+
+    value = fill(template, values)
+    statement = {
+        "return": f"return {value}",
+        "+": f"{target} = {target} + {value}",  # the array target's sum
+    }.get(assign, f"{target} {assign} {value}")
+    expected = black.format_str(f"def _():\n    {statement}\n", mode=black.Mode())
+    assert layout.split(statement) == expected.splitlines()[1:], statement
 
 
 _LENGTHS = st.sampled_from([1, 10, 30, 50, 70, 80, 84, 90, 100])
@@ -383,7 +425,7 @@ _LENGTHS = st.sampled_from([1, 10, 30, 50, 70, 80, 84, 90, 100])
         {
             key: _LENGTHS.map(lambda n, k=key: k[0] + "_" * (n - 1))
             | st.sampled_from(["2", "-2", "0.5"])
-            for key in ("x", "y", "p", "p_minus_1")
+            for key in _placeholders()
         }
     ),
     _LENGTHS,
@@ -393,13 +435,48 @@ _LENGTHS = st.sampled_from([1, 10, 30, 50, 70, 80, 84, 90, 100])
 def test_layout_splits_every_template_as_black_does(
     template, values, out, target, assign
 ):
-    from hnncompile import layout
-    from hnncompile.gates import fill
-
     values = dict(values, out="o" * out, dout="d" * out)
-    value = fill(template, values)
-    statement = (
-        f"return {value}" if assign == "return" else f"{'t' * target} {assign} {value}"
-    )
+    _split_as_black(template, values, "t" * target, assign)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        # The first line cannot fit; black's second opinion, with the
+        # parentheses made visible, fits once its powers are hugged.
+        f"{'t' * 80} = unbroadcast(-2 * {'x' * 30}**-3 * {'d' * 30}, y)",
+        # The catalogue's conditional with `or`: split at the ternary, then
+        # at the `or`.
+        f"{'t' * 30} = {'x' * 30}**{'y' * 30} if {'x' * 30} >= 0"
+        f" or {'y' * 30} % 1 == 0 else math.nan",
+        # A single array input converted: a target in brackets.
+        *(f"[{'b' * n}] = floats({'b' * n})" for n in (36, 37, 72, 73, 80, 81, 90)),
+    ],
+)
+def test_layout_splits_these_shapes_as_black_does(statement):
+    from hnncompile import layout
+
     expected = black.format_str(f"def _():\n    {statement}\n", mode=black.Mode())
     assert layout.split(statement) == expected.splitlines()[1:]
+
+
+@pytest.mark.parametrize("gate", sorted(GATES))
+def test_layout_splits_each_gates_templates_without_black(gate):
+    """Every gate, every template of the python and numpy targets (forward,
+    fast forward, gradients, summed gradients), with names long enough to
+    split each at its loosest operator and inside its calls: layout.py
+    splits it as black does, without black. A gate added later is here."""
+    from hnncompile.gates import GATES
+
+    for template in _gate_templates(GATES[gate]):
+        assigns = ["=", "+=", "return"]
+        if " if " not in template:  # the array target sums with `d = d + g`
+            assigns.append("+")
+        for length, target in ((30, "t" * 80), (90, "t" * 30)):
+            for number in (None, "-2"):
+                values = {key: key[0] + "_" * (length - 1) for key in _placeholders()}
+                if number:
+                    values.update(dict.fromkeys(GATES[gate].params, number))
+                values.update(out="o" * length, dout="d" * length)
+                for assign in assigns:
+                    _split_as_black(template, values, target, assign)

@@ -55,6 +55,19 @@ def test_the_page_is_self_contained(tmp_path):
     assert "var f = 1 / (1 + Math.exp(-q));" in text
 
 
+def test_the_table_calls_each_gate_by_its_one_name():
+    """The wires' table names gates as the comments and the trace do: x**2
+    is a pow gate (inside, `square`), max(x, 1) a max gate (`maxc`)."""
+    from hnncompile.gates import GATES
+
+    f = hnncompile.compile("f = x**2 + x**3 + x**0.5 + 2**x + max(x, 1) + min(1, x)")
+    text = explore.page(f, {"x": 1.5})
+    cells = re.findall(r'<tr id="row-[^"]*"><td>[^<]*</td><td>([^<]*)</td>', text)
+    titles = {GATES[eqn.gate].title for eqn in f.gates.eqns}
+    assert set(cells) == {"input"} | titles
+    assert {"pow", "max", "min", "add"} <= set(cells)
+
+
 def test_a_source_cannot_close_the_script(tmp_path):
     f = hnncompile.compile("# </script><script>alert(1)</script>\nf = a * 2")
     text = explore.page(f)

@@ -133,7 +133,7 @@ export function backward(a, b, c, dout = 1.0) {
   var dt16 = dm;
   var dt17 = -dm;
   // t17 = Math.min(a, 0.0):
-  // min with a constant routes dt17 to a where a < 0.0 (the constant wins a tie)
+  // min passes dt17 on to a if a < 0.0, else 0 (the constant wins a tie)
   da += a < 0.0 ? dt17 : a >= 0.0 ? 0.0 : NaN;
   // t16 = Math.max(t15, c):
   // max routes dt16 to the input that won (the first, at a tie)

@@ -134,7 +134,7 @@ def backward(a, b, c, dout=1.0):
     dt16 = dm
     dt17 = -dm
     # t17 = min(a, 0.0):
-    # min with a constant routes dt17 to a where a < 0.0 (the constant wins a tie)
+    # min passes dt17 on to a if a < 0.0, else 0 (the constant wins a tie)
     da += dt17 if a < 0.0 else 0.0 if a >= 0.0 else math.nan
     # t16 = t15 if t15 >= c else c if c > t15 else math.nan:
     # max routes dt16 to the input that won (the first, at a tie)

@@ -182,7 +182,7 @@ def backward(a, b, c, dout=1.0):
     dt16 = dm
     dt17 = -dm
     # t17 = np.minimum(a, 0.0):
-    # min with a constant routes dt17 to a where a < 0.0 (the constant wins a tie)
+    # min passes dt17 on to a if a < 0.0, else 0 (the constant wins a tie)
     da = da + unbroadcast(np.heaviside(0.0 - a, 0.0) * dt17, a)
     # t16 = np.maximum(t15, c):
     # max routes dt16 to the input that won (the first, at a tie)
