@@ -48,9 +48,10 @@ class CompileError(ValueError):
         return (_rebuild, (type(self), str(self), dict(self.__dict__)))
 
 
-def _rebuild(cls: type, text: str, state: dict) -> CompileError:
+def _rebuild(cls: type, text: str, state: dict) -> BaseException:
+    """A CompileError or CompileWarning from its finished text and attributes."""
     error = cls.__new__(cls)
-    ValueError.__init__(error, text)
+    BaseException.__init__(error, text)
     error.__dict__.update(state)
     return error
 
@@ -103,11 +104,4 @@ class CompileWarning(UserWarning):
         super().__init__(f"{filename}:{line}:{column}: {self.message}")
 
     def __reduce__(self):
-        return (_rebuild_warning, (type(self), str(self), dict(self.__dict__)))
-
-
-def _rebuild_warning(cls: type, text: str, state: dict) -> CompileWarning:
-    warning = cls.__new__(cls)
-    UserWarning.__init__(warning, text)
-    warning.__dict__.update(state)
-    return warning
+        return (_rebuild, (type(self), str(self), dict(self.__dict__)))

@@ -148,3 +148,14 @@ def test_the_command_line_prints_warnings_and_keeps_its_exit_code(tmp_path):
     assert result.returncode == 0 and result.stdout.startswith("db = 3\n")
     assert result.stderr.count("<expression>:1:") == 3
     assert result.stderr.count(": warning: ") == 3
+
+
+def test_a_compile_warning_pickles_and_copies():
+    import copy
+    import pickle
+
+    warning = hnncompile.CompileWarning("'x' is unused", line=3, column=7, filename="p")
+    for twin in (pickle.loads(pickle.dumps(warning)), copy.copy(warning)):
+        assert type(twin) is hnncompile.CompileWarning
+        assert str(twin) == "p:3:7: 'x' is unused"
+        assert (twin.line, twin.column, twin.message) == (3, 7, "'x' is unused")
