@@ -1,4 +1,4 @@
-"""Numerical gradient checking, the way CS231n teaches it.
+"""Numerical gradient checking, the way CS231n teaches it: the report.
 
 For each input the analytic gradient (from the generated backward) is
 compared with a centred difference (f(x+h) - f(x-h)) / 2h, where
@@ -11,21 +11,12 @@ A function with a kink (relu, abs, max, min) is not differentiable where
 it switches branch; when such a switch falls within the step the report says
 so, and a disagreement there is reported as `kink`, not as a failure.
 
-Near the edge of a domain (sqrt, log) or a singularity (1/x) the default
-step may leave the domain or straddle the pole. When the centred difference
-cannot be taken there, or disagrees, the checker looks closer before it
-blames a rule: it shrinks the step by tens (down to a millionth of it, and
-relative to |x| near 0), then tries one-sided differences of second order,
-(-3f(x) + 4f(x+h) - f(x+2h)) / 2h forward and its mirror backward, and
-last, in case rounding in a large value swamps the default step, centred
-differences with 10 and 100 times it. The first estimate that agrees passes
-the input, and the report says which difference and which step it took.
-An input fails only when two estimates at steps a factor 10 apart agree
-with each other (to 1e-4) and differ from the analytic gradient by more
-than rounding in the output could explain: then the slope is known and the
-rule is wrong. (A step far below the default that leaves the output exactly
-as it was is below the output's resolution, and says nothing.) When no
-estimate settles, the verdict is `unsteady`; where the value or the
+Near the edge of a domain (sqrt, log) or a singularity (1/x), where the
+default step leaves the domain or straddles the pole, the checker looks
+closer before it blames a rule: smaller steps, then one-sided differences
+(slope.py has the search). The report says which difference and which step
+it took. An input fails only when the slope is known and disagrees; when
+no estimate settles, the verdict is `unsteady`; where the value or the
 analytic gradient is not a finite real number, `not finite`. Neither is a
 failure nor a pass: the report is inconclusive, and says to try another
 point.
@@ -38,6 +29,10 @@ arrays are copied to float64 for the check, so a float32 input is checked
 at float64 precision: the check is of the rules, not of float32 rounding.
 An output that is an array is checked through the sum of its elements, as
 `backward` with the default dout=1.0 differentiates it.
+
+This module holds the report (GradcheckRow, GradcheckReport and their
+wording), `gradcheck` itself, its options and the sampling of array
+elements; slope.py measures each slope.
 """
 
 from __future__ import annotations
@@ -47,25 +42,19 @@ import numbers
 from collections.abc import Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from . import codegen
-from .codegen import generate_switches
-from .compiled import load_module
-from .gates import GATES
+from .slope import STEP, Checker, default_step, real_output, real_total
 
 if TYPE_CHECKING:
     from .compiled import CompiledFunction
 
-STEP = 1e-5
 RTOL = 1e-5
 ATOL = 1e-8
 SAMPLES = 20  # elements checked per array input
 SEED = 0
 OPTIONS = ("rtol", "atol", "samples", "seed")
-SHRINK = 6  # the step is divided by 10 up to this many times
-SETTLED = 1e-4  # two estimates this close (relatively) have found the slope
-ROUNDING = 64 * 2.0**-52  # a few dozen roundings of each output value
 
 # How bad each verdict is: an array input's row shows its worst element.
 _SEVERITY = {"FAIL": 4, "unsteady": 3, "not finite": 2, "kink": 1, "ok": 0}
@@ -146,7 +135,7 @@ class GradcheckReport:
             lines.append(
                 "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
             )
-        value_finite = math.isfinite(_real_total(self.value))
+        value_finite = math.isfinite(real_total(self.value))
         for row in self.rows:
             lines += self._explain(row, value_finite)
         tolerance = (
@@ -177,7 +166,7 @@ class GradcheckReport:
         name = row.input
         lines = []
         at = self.point[name] if row.index is None else self.point[name][row.index]
-        h0 = STEP * max(1.0, abs(at)) if isinstance(at, numbers.Real) else STEP
+        h0 = default_step(at) if isinstance(at, numbers.Real) else STEP
         if row.index is not None:
             if row.checked < row.size:
                 seed = "" if self.seed is None else f", seed {self.seed}"
@@ -308,7 +297,7 @@ def _check(f, x, arrays, rtol, atol, samples, seed) -> GradcheckReport:
             f"the gradients of {f.output} cannot be evaluated at "
             f"{_point_text(shown)}: {error}"
         ) from error
-    checker = _Checker(f, x, _real_output(value), rtol, atol, arrays)
+    checker = Checker(f, x, real_output(value), rtol, atol, arrays)
     if arrays:
         import numpy as np
     rng = None
@@ -326,190 +315,19 @@ def _check(f, x, arrays, rtol, atol, samples, seed) -> GradcheckReport:
             rng = np.random.default_rng(seed) if rng is None else rng
             cells = [(index, grad[index]) for index in _sample(x[i], samples, rng)]
             size = x[i].size
-        checks = [checker.check(i, index, _real(a)) for index, a in cells]
-        worst = max(checks, key=_badness)
-        del worst["verdict"]
-        rows.append(GradcheckRow(name, **worst, checked=len(checks), size=size))
+        checked = [
+            GradcheckRow(
+                name, **checker.check(i, index, _real(a)), checked=len(cells), size=size
+            )
+            for index, a in cells
+        ]
+        rows.append(max(checked, key=_badness))
     return GradcheckReport(f.output, shown, value, tuple(rows), rtol, atol, seed)
 
 
-def _badness(check: dict) -> tuple[int, float]:
-    error = check["rel_error"]
-    return _SEVERITY[check["verdict"]], -1.0 if math.isnan(error) else error
-
-
-class _Checker:
-    """Checks one coordinate at a time: an input, or an element of one."""
-
-    def __init__(self, f, x, base, rtol: float, atol: float, arrays: bool) -> None:
-        self.f, self.x, self.base = f, x, base
-        self.rtol, self.atol = rtol, atol
-        source, self.kinked = generate_switches(
-            f.gates, "numpy" if arrays else "python"
-        )
-        self.switches = load_module(source, "switches")["switches"]
-        self.switches_at = self._switches(x) if self.kinked else None
-
-    def check(self, i: int, index: tuple[int, ...] | None, a: float) -> dict:
-        """The row's fields for one coordinate, and its verdict."""
-        nudge = _Nudge(self.f, self.x, i, index)
-        t = nudge.at
-        h0 = STEP * max(1.0, abs(t))
-
-        def row(numerical, step, passed, kink=None, trouble=None, **more):
-            error = abs(a - numerical)
-            return dict(
-                analytic=a,
-                numerical=numerical,
-                rel_error=error / max(abs(a), abs(numerical), 1e-12),
-                passed=passed,
-                kink=kink,
-                index=index,
-                step=step,
-                trouble=trouble,
-                verdict=_verdict(passed, trouble, kink),
-                **more,
-            )
-
-        def agrees(numerical: float) -> bool:
-            error = abs(a - numerical)
-            limit = max(abs(a), abs(numerical), 1e-12)
-            return error / limit <= self.rtol or error <= self.atol
-
-        if not math.isfinite(_real_total(self.base)) or not math.isfinite(a):
-            return row(math.nan, h0, False, trouble="not finite")
-        estimate0 = self.estimate(nudge, "centred", h0, h0)
-        slope0 = math.nan if estimate0 is None else estimate0.slope
-        kink = None
-        if self.kinked:
-            around = [self._switches(nudge.args(t + s)) for s in (h0, -h0)]
-            kink = _kink_within(self.switches_at, *around, self.kinked)
-        if estimate0 is not None and agrees(slope0):
-            return row(slope0, h0, True, kink)
-        if kink:
-            return row(slope0, h0, False, kink)
-        # Look closer before blaming a rule: smaller steps, then one-sided
-        # differences. Two estimates a factor 10 apart that agree with each
-        # other, and differ from the gradient by more than rounding can
-        # explain, have found the slope; a step that cannot be evaluated
-        # breaks the pair.
-        reason = "domain" if estimate0 is None else "coarse"
-        steps = _smaller_steps(t, h0)
-        for method in ("centred", "forward", "backward"):
-            previous = (h0, estimate0 if method == "centred" else None)
-            for h in steps if method == "centred" else [h0, *steps]:
-                estimate = self.estimate(nudge, method, h, h0)
-                if estimate is not None and agrees(estimate.slope):
-                    return row(estimate.slope, h, True, method=method, reason=reason)
-                if self.found_slope(a, previous[1], estimate):
-                    by_default = (method, previous[0]) == ("centred", h0)
-                    return row(
-                        previous[1].slope,
-                        previous[0],
-                        False,
-                        method=method,
-                        reason=None if by_default else reason,
-                    )
-                previous = (h, estimate)
-        for h in (10 * h0, 100 * h0):  # in case rounding swamps the default step
-            estimate = self.estimate(nudge, "centred", h, h0)
-            if estimate is not None and agrees(estimate.slope):
-                return row(estimate.slope, h, True, reason="fine")
-        return row(slope0, h0, False, trouble="unsteady", reason=reason)
-
-    def estimate(
-        self, nudge: _Nudge, method: str, h: float, h0: float
-    ) -> _Estimate | None:
-        """A difference quotient at step h, or None where it cannot be taken
-        (the program raises, or gives a value that is not a finite real),
-        or where a step well below the default one (h0) leaves the output
-        exactly as it was: that step is below the output's resolution.
-
-        On an array output the differences are taken element by element
-        before they are summed, so the elements the nudge does not reach add
-        nothing, not even rounding."""
-        t, base = nudge.at, self.base
-        try:
-            if method == "centred":
-                up, down = nudge(t + h), nudge(t - h)
-                moved = [up - down]
-                size = abs(up) + abs(down)
-                slope = _real_total(moved[0]) / ((t + h) - (t - h))
-            else:
-                sign = 1 if method == "forward" else -1
-                one, two = nudge(t + sign * h), nudge(t + sign * 2 * h)
-                moved = [one - base, two - base]
-                size = 3 * abs(base) + 4 * abs(one) + abs(two)
-                slope = sign * _real_total(4 * moved[0] - moved[1]) / (2 * h)
-        except (ArithmeticError, ValueError, TypeError):
-            return None
-        changed = _changed(moved)
-        if not _any(changed):  # below the output's resolution, or flat
-            if h < h0 / 20:
-                return None
-            changed = 1.0
-        if not math.isfinite(slope):
-            return None
-        rounding = ROUNDING * _real_total(size * changed) / (2 * h)
-        return _Estimate(slope, rounding)
-
-    def found_slope(
-        self, a: float, first: _Estimate | None, second: _Estimate | None
-    ) -> bool:
-        """Whether two estimates agree with each other and not with `a`."""
-        if first is None or second is None:
-            return False
-        e1, e2 = first.slope, second.slope
-        difference = abs(e1 - e2)
-        settled = (
-            difference <= SETTLED * max(abs(e1), abs(e2)) or difference <= self.atol
-        )
-        return settled and all(abs(a - e.slope) > e.rounding for e in (first, second))
-
-    def _switches(self, args) -> tuple | None:
-        try:
-            return self.switches(*args)
-        except (ArithmeticError, ValueError, TypeError):
-            return None
-
-
-class _Estimate(NamedTuple):
-    slope: float
-    rounding: float  # how far rounding in the program's output may move it
-
-
-class _Nudge:
-    """The program's output as one coordinate (an input, or one element of
-    an array input) moves; nan where the output is complex."""
-
-    def __init__(self, f, x, i: int, index: tuple[int, ...] | None) -> None:
-        self.f, self.x, self.i, self.index = f, x, i, index
-        self.at = float(x[i] if index is None else x[i][index])
-
-    def args(self, t: float) -> list:
-        args = list(self.x)
-        if self.index is None:
-            args[self.i] = t
-        else:
-            array = self.x[self.i].copy()
-            array[self.index] = t
-            args[self.i] = array
-        return args
-
-    def __call__(self, t: float) -> Any:
-        return _real_output(self.f.forward(*self.args(t)))
-
-
-def _smaller_steps(t: float, h0: float) -> list[float]:
-    """Steps below h0, largest first: h0 shrunk by tens, and near 0 steps
-    relative to |t| too, so that one stays on one side of a pole at 0."""
-    steps = {f"{h0 / 10**k:.6g}": h0 / 10**k for k in range(1, SHRINK + 1)}
-    if t != 0.0:
-        for k in range(2, SHRINK + 2):
-            h = abs(t) / 10**k
-            if h < h0:
-                steps.setdefault(f"{h:.6g}", h)
-    return sorted(steps.values(), reverse=True)
+def _badness(row: GradcheckRow) -> tuple[int, float]:
+    error = row.rel_error
+    return _SEVERITY[row.verdict], -1.0 if math.isnan(error) else error
 
 
 def _split_options(f, args, kwargs):
@@ -574,29 +392,6 @@ def _real(value: Any) -> float:
     return float(getattr(value, "real", value))
 
 
-def _real_output(value: Any) -> Any:
-    """The output as a float or a float array; nan where it is complex."""
-    if isinstance(value, float):
-        return value
-    if isinstance(value, complex):
-        return math.nan
-    if isinstance(value, numbers.Real):
-        return float(value)
-    import numpy as np
-
-    return math.nan if np.iscomplexobj(value) else np.asarray(value, dtype=float)
-
-
-def _real_total(value: Any) -> float:
-    """The output (summed, if an array) as a float; nan where complex."""
-    real = _real_output(value)
-    if isinstance(real, float):
-        return real
-    import numpy as np
-
-    return float(np.sum(real))
-
-
 def _short(value: Any, digits: int) -> str:
     if isinstance(value, numbers.Real):
         return f"{float(value):.{digits}g}"
@@ -615,7 +410,7 @@ def _short(value: Any, digits: int) -> str:
 def _describe(output: str, value: Any) -> str:
     if isinstance(value, complex) or "complex" in str(getattr(value, "dtype", "")):
         return f"{output} is not a real number"
-    total = _real_total(value)
+    total = real_total(value)
     if getattr(value, "shape", ()) != ():
         return f"{output} sums to {total:g}"
     return f"{output} is {total:g}"
@@ -632,36 +427,3 @@ def _quiet(arrays: bool):
     import numpy as np
 
     return np.errstate(all="ignore")
-
-
-def _kink_within(at, up, down, kinked) -> str | None:
-    """The first kinked gate whose switch value changes sign around the
-    point (on arrays: in any element)."""
-    if at is None:
-        return None
-    for k, eqn in enumerate(kinked):
-        for near in (up, down):
-            if near is not None and _sign_changes(at[k], near[k]):
-                gate = GATES[eqn.gate].title  # `max`, not the inner `maxc`
-                return f"the {gate} gate on line {eqn.line} ({eqn.out})"
-    return None
-
-
-def _sign_changes(a: Any, b: Any) -> bool:
-    def sign(v):
-        return (v > 0) * 1 - (v < 0) * 1
-
-    return _any(sign(a) != sign(b))
-
-
-def _changed(moved: list) -> Any:
-    """1 where a nudge moved the output (each element of an array output)."""
-    changed = moved[0] != 0
-    for change in moved[1:]:
-        changed = changed | (change != 0)
-    return changed * 1.0
-
-
-def _any(value: Any) -> bool:
-    """bool() of a number, or whether any element of an array is true."""
-    return bool(value.any()) if hasattr(value, "any") else bool(value)
