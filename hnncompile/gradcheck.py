@@ -349,15 +349,12 @@ def _split_options(f, args, kwargs):
 
 
 def _as_input(name: str, value: Any, arrays: bool) -> Any:
-    """A float, or on the array target a float64 copy of an array."""
+    """A float, or on the array target a float64 copy of an array. (An
+    array on a target of numbers was refused by f.bind, in the words every
+    study tool uses.)"""
     if isinstance(value, numbers.Real) or getattr(value, "shape", None) == ():
         return float(value)
     if not arrays:
-        if hasattr(value, "shape") or isinstance(value, list | tuple):
-            raise TypeError(
-                f"input {name!r} is an array or a list; arrays want the array "
-                'target: hnncompile.compile(..., target="numpy")'
-            )
         raise TypeError(f"input {name!r} must be a real number, got {value!r}")
     import numpy as np
 
