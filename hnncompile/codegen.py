@@ -470,11 +470,12 @@ def _fused_forward_lines(
         for arg in eqn.args:
             if isinstance(arg, Wire):
                 uses[arg.name] = uses.get(arg.name, 0) + 1
-    # A template that reads an input twice (sigmoid's two branches) would
-    # compute a folded expression twice: such an input keeps its line.
+    # A template that reads an input twice (sigmoid's two branches, the fast
+    # `x * x`) would compute a folded expression twice: such an input keeps
+    # its line.
     read_twice = set()
     for eqn in gates.eqns:
-        forward, _ = GATES[eqn.gate].code(target)
+        forward, _ = GATES[eqn.gate].code(target, fast=True)
         for placeholder, arg in zip(GATES[eqn.gate].inputs, eqn.args):
             if isinstance(arg, Wire) and forward.count(f"{{{placeholder}}}") > 1:
                 read_twice.add(arg.name)
@@ -495,9 +496,6 @@ def _fused_forward_lines(
         for placeholder, arg in zip(GATES[eqn.gate].inputs, eqn.args):
             if isinstance(arg, Wire) and arg.name in expressions:
                 text, inner = expressions.pop(arg.name)
-                if forward.count(f"{{{placeholder}}}") > 1:  # `x * x`: once
-                    lines[arg.name] = f"{names.value[arg.name]} = {text}"
-                    continue
                 values[placeholder] = f"({text})"
                 depth = max(depth, inner + 1)
         text = fill(forward, values)
