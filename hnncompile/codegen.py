@@ -394,11 +394,11 @@ def generate_trace(gates: GateList, target: str = "python") -> str:
     )
     assigned = {line.split(" ", 1)[0] for line in body} | {naming.UPSTREAM_GRADIENT}
     wires = [*gates.inputs, *(eqn.out for eqn in gates.eqns)]
-    values = ", ".join(f"{wire!r}: {names.value[wire]}" for wire in wires)
-    grads = ", ".join(
-        f"{wire!r}: {names.grad[wire] if names.grad[wire] in assigned else '0.0'}"
+    value_of = {wire: names.value[wire] for wire in wires}
+    grad_of = {
+        wire: names.grad[wire] if names.grad[wire] in assigned else "0.0"
         for wire in wires
-    )
+    }
     params = [names.value[i] for i in gates.inputs]
     if target == "js":
         # Maps, not object literals: in a literal, a wire named `__proto__`
@@ -407,11 +407,6 @@ def generate_trace(gates: GateList, target: str = "python") -> str:
             pairs = ", ".join(f"[{json.dumps(w)}, {identifiers[w]}]" for w in wires)
             return f"new Map([{pairs}])"
 
-        value_of = {wire: names.value[wire] for wire in wires}
-        grad_of = {
-            wire: names.grad[wire] if names.grad[wire] in assigned else "0.0"
-            for wire in wires
-        }
         params.append(f"{naming.UPSTREAM_GRADIENT} = 1.0")
         return "\n".join(
             [
@@ -430,7 +425,11 @@ def generate_trace(gates: GateList, target: str = "python") -> str:
         lines += [UNBROADCAST]
     lines += _def("trace", params)
     lines += [f"    {line}" for line in [*converted, *body]]
-    lines.append(f"    return {{{values}}}, {{{grads}}}")
+
+    def literal(identifiers: dict[str, str]) -> str:
+        return "{" + ", ".join(f"{w!r}: {identifiers[w]}" for w in wires) + "}"
+
+    lines.append(f"    return {literal(value_of)}, {literal(grad_of)}")
     return "\n".join(lines) + "\n"
 
 
