@@ -27,7 +27,7 @@ from . import layout, naming
 from .gates import GATES, fill
 from .ir import Eqn, GateList, Wire
 
-LINE_LENGTH = 88  # black's default
+LINE_LENGTH = layout.LINE_LENGTH  # black's default, the one layout.py splits at
 
 
 @dataclass(frozen=True)
