@@ -19,6 +19,7 @@ random programs with long names.
 
 from __future__ import annotations
 
+import keyword
 import re
 
 LINE_LENGTH = 88
@@ -47,11 +48,14 @@ COMPARATORS = frozenset(["<", ">", "<=", ">=", "==", "!="])
 ASSIGNMENTS = frozenset(["=", "+=", "-=", "*=", "/="])
 _TERNARY_WORDS = frozenset(["if", "else"])
 _LOGIC_WORDS = frozenset(["and", "or"])
-_PYTHON_KEYWORDS = frozenset(
-    "as assert async await break class continue def del elif except finally "
-    "for from global import in is lambda nonlocal not pass raise return try "
-    "while with yield".split()
-)
+# Python's keywords but the words this port splits at (if, else, and, or)
+# and the constants, which black treats as names: a statement holding one
+# (`not`, `lambda`, ...) is of a shape this port does not know.
+_PYTHON_KEYWORDS = frozenset(keyword.kwlist) - {
+    *("True", "False", "None"),
+    *_TERNARY_WORDS,
+    *_LOGIC_WORDS,
+}
 _TOKEN = re.compile(
     r"(?P<space> *)(?:(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
     r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
