@@ -26,19 +26,20 @@ from typing import TYPE_CHECKING, Mapping
 from . import codegen
 from .draw import circuit, render, too_large_to_draw
 from .gates import GATES
-from .trace import notation
+from .trace import MISSING_INPUT_VALUE, notation
 
 if TYPE_CHECKING:
     from .compiled import CompiledFunction
 
 STEP_SIZE = 0.01  # the tutorial's step in chapter 1
-DEFAULT_VALUE = 1.0  # where an input starts when no value is given
 
 
 def page(f: CompiledFunction, point: Mapping[str, float] | None = None) -> str:
     """The explorer page for `f`, starting at `point` (missing inputs start
     at 1). Raises draw.DrawingUnavailable without Graphviz."""
-    start = {name: float((point or {}).get(name, DEFAULT_VALUE)) for name in f.inputs}
+    start = {
+        name: float((point or {}).get(name, MISSING_INPUT_VALUE)) for name in f.inputs
+    }
     unknown = sorted(set(point or {}) - set(f.inputs))
     if unknown:
         raise ValueError(

@@ -70,7 +70,7 @@ class Trace:
         return "\n".join(lines)
 
 
-MISSING_INPUT_VALUE = 1.0  # where an input not given starts, as on the explorer page
+MISSING_INPUT_VALUE = 1.0  # where an input not given starts: trace, draw, explore, CLI
 
 
 def trace(f: CompiledFunction, /, *args: Any, **kwargs: Any) -> Trace:
