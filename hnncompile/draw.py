@@ -8,7 +8,7 @@ and a summary). Drawn with Graphviz: the `graphviz` Python package
 (`pip install 'hnncompile[draw]'`) writes the DOT text, and Graphviz's `dot`
 program lays it out as SVG or PNG, in seconds: a circuit that would take
 it longer is refused before it starts (`layout_work`), and `dot` is
-stopped after LAYOUT_SECONDS whatever the estimate."""
+stopped after 20 seconds (render's `timeout`) whatever the estimate."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def circuit(
     The inputs are listed top to bottom in input order, as the explorer's
     sliders are: all in the leftmost column, as in the tutorial's figures,
     when that is quick to lay out; otherwise each just left of the first
-    gate it feeds (see LEFT_COLUMN_WORK).
+    gate it feeds (see layout_work).
 
     Each edge of a wire has the id `wire-<name>-<n>` in SVG, so a page can
     find a wire's numbers (the green and the red text) and change them."""
@@ -99,7 +99,7 @@ def circuit(
 
     source = {}  # wire -> the node its value leaves from
     nodes = [f"input{i}" for i in range(len(f.inputs))]
-    if layout_work(f, inputs_left=True) <= LEFT_COLUMN_WORK:
+    if layout_work(f, inputs_left=True) <= _LEFT_COLUMN_WORK:
         with dot.subgraph(name="inputs") as inputs:
             inputs.attr(rank="source")
             for node, name in zip(nodes, f.inputs):
@@ -152,9 +152,9 @@ def circuit(
 # its time grows about as the cube of their number). Measured with dot 2.43
 # on chains, fans and shared weights: 1,000 lay out in half a second, 1,500
 # in one or two, 2,500 in 7 to 26 seconds, 10,000 in more than a minute.
-LEFT_COLUMN_WORK = 1_000  # up to this, every input is drawn in the first column
+_LEFT_COLUMN_WORK = 1_000  # up to this, every input is drawn in the first column
 LAYOUT_WORK = 1_500  # beyond this, svg and png drawings are refused
-LAYOUT_SECONDS = 20.0  # and dot is stopped after this long, whatever the estimate
+_LAYOUT_SECONDS = 20.0  # and dot is stopped after this long, whatever the estimate
 
 
 def layout_work(f: CompiledFunction, inputs_left: bool = False) -> int:
@@ -213,7 +213,8 @@ def draw(
     `dot`), or .dot (the Graphviz source, for a circuit of any size).
 
     Raises DrawingTooLarge for an .svg or .png of a circuit `dot` could not
-    lay out in seconds (see too_large_to_draw and LAYOUT_SECONDS)."""
+    lay out in seconds (see too_large_to_draw), or when `dot` runs out of
+    render's time."""
     path = Path(path)
     if path.suffix not in FORMATS:
         raise ValueError(
@@ -239,7 +240,7 @@ _WHAT_TO_DO = (
 
 
 def render(
-    dot: graphviz.Digraph, format: str, timeout: float = LAYOUT_SECONDS
+    dot: graphviz.Digraph, format: str, timeout: float = _LAYOUT_SECONDS
 ) -> bytes:
     """Lay the circuit out with Graphviz's `dot` program, stopping it after
     `timeout` seconds (DrawingTooLarge). `dot` runs in a process group of
