@@ -9,7 +9,10 @@
 
 The pipeline, one module per stage: parse (text -> AST, syntax.py) ->
 lower (AST -> gate list, ir.py, from the catalogue in gates.py) -> codegen
-(gate list -> Python source) -> compiled (the source's functions).
+(gate list -> Python, NumPy or JavaScript source, long lines split by
+layout.py) -> compiled (the source's functions); lint.py warns about a
+program that compiles but looks unintended. The study tools (gradcheck.py
+with slope.py, trace.py, draw.py, explore.py) and cli.py sit on top.
 """
 
 from __future__ import annotations

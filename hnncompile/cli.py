@@ -1,5 +1,10 @@
 """The command line: hnncompile compile | grad | check | trace | draw | explore.
 
+Each takes a program as FILE (`-`: standard input) or `-e PROGRAM`, and the
+study commands a point as NAME=VALUE (trace, draw and explore start an
+input not given at 1). `compile -o` picks the target from the output's
+name (.js, .mjs) unless --target says otherwise; `--version` prints it.
+
 Exit codes: 0 success, 1 a gradient check that failed, 2 bad input (a
 compile error, a missing file, a bad argument, a value given twice, an
 output that is the source), with the error on stderr and no traceback.

@@ -10,9 +10,16 @@ rules need, then walks the gates in reverse, one line per local gradient,
 `+=` where a wire fans out, and only for gradients that reach a `wrt` input.
 
 Three targets read the same gate catalogue: `python` (floats and `math`),
-`numpy` (arrays that broadcast together; see `Target` for what differs) and
-`js`, an ES module in the tutorial's JavaScript: the same lines, written
-with `var` and `;` by `_javascript_module`.
+`numpy` (arrays that broadcast together, each function opening with
+`floats(...)`, which takes lists as arrays and booleans and integers as
+floats; see `Target` for what differs) and `js`, an ES module in the
+tutorial's JavaScript: the same lines, written with `var` and `;` and
+wrapped at the same 88 columns by `_javascript_module`.
+
+Beside the readable module: `generate_value_and_grad`, the fast path
+(forward expressions folded, copies like `dc = dt2` not written, the
+catalogue's `fast_forward` forms such as `x * x`), `generate_trace` for the
+study tools and `generate_switches` for the gradient checker.
 """
 
 from __future__ import annotations

@@ -1,10 +1,17 @@
 """The compiled object: the generated module's functions, with their names.
 
 `forward` and `backward` are the generated functions themselves, executed
-from `source`; calling them positionally runs straight-line code and nothing
-else. Only when the generated code had to rename an input (a Python keyword
-such as `lambda`) are they wrapped, so that keywords still take the user's
-names.
+from `source`, and so is `value_and_grad` after its first call; calling
+them positionally runs straight-line code and nothing else, and their
+errors are Python's own. Only when the generated code had to rename an
+input (a Python keyword such as `lambda`) are they wrapped, so that
+keywords still take the user's names. The methods that are ours (`grad`,
+`bind`, `trace`, `draw`, `explore`) take every input name by keyword and
+say when an array was given to a target of numbers.
+
+The generated text stays in linecache while a function from it lives, and
+for a few modules after (KEPT_AFTER_DEATH), so that a traceback printed
+later still shows the generated line.
 """
 
 from __future__ import annotations
