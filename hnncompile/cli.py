@@ -37,6 +37,7 @@ from . import (
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 # FILE that means standard input, and the name its program goes by.
 STDIN, STDIN_NAME = "-", "<stdin>"
+STDOUT = "-"  # `compile -o -`, as FILE `-` is standard input
 # Output names that pick the JavaScript target, and those that want Python
 # (any Python target: python or numpy); other names take any target.
 JS_SUFFIXES = (".js", ".mjs")
@@ -96,8 +97,8 @@ def _parser() -> argparse.ArgumentParser:
         "-o",
         "--output",
         metavar="OUT.py|OUT.js",
-        help="write here (default: stdout); without --target, a .js or .mjs "
-        "name picks the js target",
+        help="write here (default, or '-': stdout); without --target, a .js "
+        "or .mjs name picks the js target",
     )
     compile_.add_argument(
         "--target",
@@ -295,7 +296,7 @@ def _compile(args) -> int:
             f"{len(p.gates.eqns)} gates\n{p.gates}\n\n"
             for p in f.passes
         )
-    if args.output:
+    if args.output and args.output != STDOUT:
         _write(args.output, text)
     else:
         sys.stdout.write(text)

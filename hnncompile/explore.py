@@ -37,6 +37,15 @@ STEP_SIZE = 0.01  # the tutorial's step in chapter 1
 def page(f: CompiledFunction, point: Mapping[str, float] | None = None) -> str:
     """The explorer page for `f`, starting at `point` (missing inputs start
     at 1). Raises draw.DrawingUnavailable without Graphviz."""
+    from .compiled import _array_shape
+
+    for name, value in (point or {}).items():
+        shape = _array_shape(value)
+        if shape is not None:  # not NumPy's "only 0-dimensional arrays ..."
+            raise TypeError(
+                f"input {name!r} is {shape}: the page's sliders take one number "
+                "for each input (trace and draw show a point of arrays)"
+            )
     start = {
         name: float((point or {}).get(name, MISSING_INPUT_VALUE)) for name in f.inputs
     }

@@ -433,9 +433,11 @@ _GATES = (
         ),
         kink="{x} - {y}",
         numpy_forward="np.maximum({x}, {y})",
-        numpy_grads=(  # steps of the difference: NaN at NaN, as the value is
-            "np.heaviside({x} - {y}, 1.0) * {dout}",
-            "np.heaviside({y} - {x}, 0.0) * {dout}",
+        # Steps of the difference: NaN at NaN, as the value is; a tie is a
+        # difference of 0, at an infinity too (where inf - inf is NaN).
+        numpy_grads=(
+            "np.heaviside(np.where({x} == {y}, 0.0, {x} - {y}), 1.0) * {dout}",
+            "np.heaviside(np.where({x} == {y}, 0.0, {y} - {x}), 0.0) * {dout}",
         ),
         js_forward="Math.max({x}, {y})",
         js_grads=(
@@ -479,9 +481,9 @@ _GATES = (
         ),
         kink="{x} - {y}",
         numpy_forward="np.minimum({x}, {y})",
-        numpy_grads=(  # steps of the difference: NaN at NaN, as the value is
-            "np.heaviside({y} - {x}, 1.0) * {dout}",
-            "np.heaviside({x} - {y}, 0.0) * {dout}",
+        numpy_grads=(  # as max's, the other way round
+            "np.heaviside(np.where({x} == {y}, 0.0, {y} - {x}), 1.0) * {dout}",
+            "np.heaviside(np.where({x} == {y}, 0.0, {x} - {y}), 0.0) * {dout}",
         ),
         js_forward="Math.min({x}, {y})",
         js_grads=(

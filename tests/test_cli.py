@@ -13,12 +13,13 @@ EXAMPLES = Path(__file__).parent.parent / "examples"
 NEURON = EXAMPLES / "neuron.hnn"
 
 
-def hnn(*args: str, cwd=None) -> subprocess.CompletedProcess:
+def hnn(*args: str, cwd=None, stdin_text=None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "hnncompile", *map(str, args)],
         capture_output=True,
         text=True,
         cwd=cwd,
+        input=stdin_text,
     )
 
 
@@ -37,6 +38,14 @@ def test_compile_to_stdout_and_to_a_file(tmp_path):
         check=True,
     )
     assert float(run.stdout) == pytest.approx(0.8807970779778823)
+
+
+def test_compile_output_dash_is_standard_output(tmp_path):
+    """`-o -` is stdout, as FILE `-` is stdin: no file named "-" appears."""
+    result = hnn("compile", "-", "-o", "-", cwd=tmp_path, stdin_text="z = a*b\n")
+    assert result.returncode == 0, result.stderr
+    assert "def backward(a, b, dout=1.0):" in result.stdout
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_compile_options():

@@ -284,6 +284,22 @@ def test_a_starting_point_must_be_finite_inputs():
         explore.page(f, {"z": 1.0})
 
 
+def test_an_array_input_is_refused_with_what_the_page_takes(tmp_path):
+    """The page's sliders move numbers: an array (the SVM cost's data on
+    the numpy target) is refused naming the input, not with NumPy's "only
+    0-dimensional arrays can be converted"."""
+    import numpy as np
+
+    cost = hnncompile.compile("L = sum(max(0, w*x + 1))", target="numpy")
+    with pytest.raises(TypeError, match=r"input 'x' is an array of shape \(3,\)"):
+        cost.explore(tmp_path / "p.html", x=np.array([1.0, -2.0, 3.0]), w=0.5)
+    with pytest.raises(TypeError, match="one number for each input"):
+        cost.explore(tmp_path / "p.html", x=[1.0, 2.0], w=0.5)
+    assert not (tmp_path / "p.html").exists()
+    page = cost.explore(tmp_path / "p.html", x=np.float64(2.0), w=np.array(0.5))
+    assert page.exists()  # a NumPy number is a number
+
+
 # Names that are properties of every JavaScript object, and a comment that
 # opens the HTML parser's "script data escaped" states: a page must hold
 # them as the plain names and text they are.

@@ -259,6 +259,11 @@ CONSTANT_TIES = [
     ("f = max(a, b)", (0.0, 0.0), (1.0, 0.0)),
     ("f = min(a, b, 1)", (1.0, 2.0), (0.0, 0.0)),
     ("f = min(a, b, 1)", (0.5, 0.5), (1.0, 0.0)),
+    # Wires tied at an infinity tie as any others do (inf - inf is no step).
+    ("f = max(a, b)", (math.inf, math.inf), (1.0, 0.0)),
+    ("f = max(a, b)", (-math.inf, -math.inf), (1.0, 0.0)),
+    ("f = min(a, b)", (math.inf, math.inf), (1.0, 0.0)),
+    ("f = min(a, b)", (-math.inf, -math.inf), (1.0, 0.0)),
 ]
 
 

@@ -186,13 +186,13 @@ def backward(a, b, c, dout=1.0):
     da = da + unbroadcast(np.heaviside(0.0 - a, 0.0) * dt17, a)
     # t16 = np.maximum(t15, c):
     # max routes dt16 to the input that won (the first, at a tie)
-    dt15 = np.heaviside(t15 - c, 1.0) * dt16
+    dt15 = np.heaviside(np.where(t15 == c, 0.0, t15 - c), 1.0) * dt16
     # c is used more than once: the gradients from its branches add up
-    dc = dc + unbroadcast(np.heaviside(c - t15, 0.0) * dt16, c)
+    dc = dc + unbroadcast(np.heaviside(np.where(t15 == c, 0.0, c - t15), 0.0) * dt16, c)
     # t15 = np.maximum(a, b):
     # max routes dt15 to the input that won (the first, at a tie)
-    da = da + unbroadcast(np.heaviside(a - b, 1.0) * dt15, a)
-    db = db + unbroadcast(np.heaviside(b - a, 0.0) * dt15, b)
+    da = da + unbroadcast(np.heaviside(np.where(a == b, 0.0, a - b), 1.0) * dt15, a)
+    db = db + unbroadcast(np.heaviside(np.where(a == b, 0.0, b - a), 0.0) * dt15, b)
     # g = t13 + t14: the add gate passes dg through to both inputs
     dt13 = dg
     dt14 = dg
