@@ -285,3 +285,11 @@ def test_long_names_make_javascript_lines_split_at_operators(node, length):
     [(value, grads)] = node.run(f.source, [point], dout=-2.0)
     assert value == pytest.approx(python(*point), rel=1e-12)
     assert grads == pytest.approx(python.backward(*point, dout=-2.0), rel=1e-12)
+
+
+def test_the_header_of_a_long_file_name_is_wrapped_too():
+    name = "the_tutorials_sum_of_squares_example_of_chapter_one.hnn"
+    for target in ("js", "python"):
+        source = hnncompile.compile("x * x", filename=name, target=target).source
+        assert max(map(len, source.splitlines())) <= 88, target
+        assert name in source
