@@ -106,7 +106,7 @@ def backward(y, w0, x0, w1, x1, w2, alpha, dout=1.0):
     dt8 = dt9 * np.ones_like(t8)
     # t8 = np.maximum(t7, 0.0):
     # the ReLU passes dt8 on if t7 > 0 (it fired), else stops it
-    dt7 = np.heaviside(t7, 0.0) * dt8
+    dt7 = np.sign(t8) * dt8
     # t7 = t6 + 1: the add gate passes dt7 through to t6
     dt6 = dt7
     # t6 = t1 * t5: the mul gate sends t5 the other input, t1, times dt6

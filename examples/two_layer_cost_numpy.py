@@ -169,7 +169,7 @@ def backward(
     dt37 = dt38 * np.ones_like(t37)
     # t37 = np.maximum(t36, 0.0):
     # the ReLU passes dt37 on if t36 > 0 (it fired), else stops it
-    dt36 = np.heaviside(t36, 0.0) * dt37
+    dt36 = np.sign(t37) * dt37
     # t36 = t35 + 1: the add gate passes dt36 through to t35
     dt35 = dt36
     # t35 = t34 * score: the mul gate sends score the other input, t34, times dt35
@@ -255,7 +255,7 @@ def backward(
     dn1 = a4 * dt13
     # n3 = np.maximum(t12, 0.0):
     # the ReLU passes dn3 on if t12 > 0 (it fired), else stops it
-    dt12 = np.heaviside(t12, 0.0) * dn3
+    dt12 = np.sign(n3) * dn3
     # t12 = t11 + c3: the add gate passes dt12 through to both inputs
     dt11 = dt12
     dc3 = unbroadcast(dt12, c3)
@@ -268,7 +268,7 @@ def backward(
     da3 = da3 + unbroadcast(x * dt9, a3)
     # n2 = np.maximum(t8, 0.0):
     # the ReLU passes dn2 on if t8 > 0 (it fired), else stops it
-    dt8 = np.heaviside(t8, 0.0) * dn2
+    dt8 = np.sign(n2) * dn2
     # t8 = t7 + c2: the add gate passes dt8 through to both inputs
     dt7 = dt8
     dc2 = unbroadcast(dt8, c2)
@@ -281,7 +281,7 @@ def backward(
     da2 = da2 + unbroadcast(x * dt5, a2)
     # n1 = np.maximum(t4, 0.0):
     # the ReLU passes dn1 on if t4 > 0 (it fired), else stops it
-    dt4 = np.heaviside(t4, 0.0) * dn1
+    dt4 = np.sign(n1) * dn1
     # t4 = t3 + c1: the add gate passes dt4 through to both inputs
     dt3 = dt4
     dc1 = unbroadcast(dt4, c1)

@@ -69,7 +69,7 @@ def forward(a, b, c):
     t9 = t7 * t8
     t10 = np.tanh(c)
     t = t9 + t10
-    t11 = np.exp(-np.logaddexp(0, -t))
+    t11 = np.exp(np.minimum(t, 0.0)) / (1 + np.exp(-np.abs(t)))
     t12 = np.maximum(s, 0.0)
     t13 = t11 + t12
     t14 = np.abs(p)
@@ -114,7 +114,7 @@ def backward(a, b, c, dout=1.0):
     t9 = t7 * t8
     t10 = np.tanh(c)
     t = t9 + t10
-    t11 = np.exp(-np.logaddexp(0, -t))
+    t11 = np.exp(np.minimum(t, 0.0)) / (1 + np.exp(-np.abs(t)))
     t12 = np.maximum(s, 0.0)
     t13 = t11 + t12
     t14 = np.abs(p)
@@ -203,8 +203,8 @@ def backward(a, b, c, dout=1.0):
     dt12 = dt13
     # t12 = np.maximum(s, 0.0):
     # the ReLU passes dt12 on if s > 0 (it fired), else stops it
-    ds = np.heaviside(s, 0.0) * dt12
-    # t11 = np.exp(-np.logaddexp(0, -t)):
+    ds = np.sign(t12) * dt12
+    # t11 = np.exp(np.minimum(t, 0.0)) / (1 + np.exp(-np.abs(t))):
     # the sigmoid gate's local gradient is s*(1-s), s being its output t11
     # t is used more than once: the gradients from its branches add up
     dt = dt + t11 * (1 - t11) * dt11

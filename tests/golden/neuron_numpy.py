@@ -52,7 +52,7 @@ def forward(a, x, b, y, c):
     t2 = b * y
     t3 = t1 + t2
     q = t3 + c
-    f = np.exp(-np.logaddexp(0, -q))
+    f = np.exp(np.minimum(q, 0.0)) / (1 + np.exp(-np.abs(q)))
     return f
 
 
@@ -63,11 +63,11 @@ def backward(a, x, b, y, c, dout=1.0):
     t2 = b * y
     t3 = t1 + t2
     q = t3 + c
-    f = np.exp(-np.logaddexp(0, -q))
+    f = np.exp(np.minimum(q, 0.0)) / (1 + np.exp(-np.abs(q)))
     # backward pass, in reverse
     # one number for dout means the same for every element
     dout = dout * np.ones_like(f)
-    # f = np.exp(-np.logaddexp(0, -q)):
+    # f = np.exp(np.minimum(q, 0.0)) / (1 + np.exp(-np.abs(q))):
     # the sigmoid gate's local gradient is s*(1-s), s being its output f
     dq = f * (1 - f) * dout
     # q = t3 + c: the add gate passes dq through to both inputs
