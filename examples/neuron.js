@@ -26,8 +26,7 @@ export function backward(a, x, b, y, c, dout = 1.0) {
   var q = t3 + c;
   var f = 1 / (1 + Math.exp(-q));
   // backward pass, in reverse
-  // f = 1 / (1 + Math.exp(-q)):
-  // the sigmoid gate's local gradient is s*(1-s), s being its output f
+  // f = sigmoid(q): the sigmoid gate's local gradient is s*(1-s), s being its output f
   var dq = f * (1 - f) * dout;
   // q = t3 + c: the add gate passes dq through to both inputs
   var dt3 = dq;

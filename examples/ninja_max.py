@@ -16,8 +16,7 @@ def forward(a, b):
 
 def backward(a, b, dout=1.0):
     # backward pass, in reverse
-    # x = a if a >= b else b if b > a else math.nan:
-    # max routes dout to the input that won (the first, at a tie)
+    # x = max(a, b): max routes dout to the input that won (the first, at a tie)
     da = dout if a >= b else 0.0 if a < b else math.nan
     db = dout if b > a else 0.0 if b <= a else math.nan
     return da, db

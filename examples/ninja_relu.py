@@ -16,6 +16,6 @@ def forward(a):
 
 def backward(a, dout=1.0):
     # backward pass, in reverse
-    # x = max(a, 0.0): the ReLU passes dout on if a > 0 (it fired), else stops it
+    # x = relu(a): the ReLU passes dout on if a > 0 (it fired), else stops it
     da = dout if a > 0 else 0.0 if a <= 0 else math.nan
     return (da,)

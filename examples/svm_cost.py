@@ -60,9 +60,9 @@ def backward(y, w0, x0, w1, x1, w2, alpha, dout=1.0):
     dw0 = w0 * dt10
     # w0 is used more than once: the gradients from its branches add up
     dw0 += w0 * dt10
-    # t9 = t8: the sum gate passes dt9 back to every element it added
+    # t9 = sum(t8): the sum gate passes dt9 back to every element it added
     dt8 = dt9
-    # t8 = max(t7, 0.0): the ReLU passes dt8 on if t7 > 0 (it fired), else stops it
+    # t8 = relu(t7): the ReLU passes dt8 on if t7 > 0 (it fired), else stops it
     dt7 = dt8 if t7 > 0 else 0.0 if t7 <= 0 else math.nan
     # t7 = t6 + 1: the add gate passes dt7 through to t6
     dt6 = dt7

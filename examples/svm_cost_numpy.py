@@ -102,10 +102,9 @@ def backward(y, w0, x0, w1, x1, w2, alpha, dout=1.0):
     dw0 = unbroadcast(w0 * dt10, w0)
     # w0 is used more than once: the gradients from its branches add up
     dw0 = dw0 + unbroadcast(w0 * dt10, w0)
-    # t9 = np.sum(t8): the sum gate passes dt9 back to every element it added
+    # t9 = sum(t8): the sum gate passes dt9 back to every element it added
     dt8 = dt9 * np.ones_like(t8)
-    # t8 = np.maximum(t7, 0.0):
-    # the ReLU passes dt8 on if t7 > 0 (it fired), else stops it
+    # t8 = relu(t7): the ReLU passes dt8 on if t7 > 0 (it fired), else stops it
     dt7 = np.sign(t8) * dt8
     # t7 = t6 + 1: the add gate passes dt7 through to t6
     dt6 = dt7

@@ -121,9 +121,9 @@ def backward(
     # the mul gate swaps its inputs: each gets the other times dt39
     dalpha = regularization * dt39
     dregularization = alpha * dt39
-    # t38 = t37: the sum gate passes dt38 back to every element it added
+    # t38 = sum(t37): the sum gate passes dt38 back to every element it added
     dt37 = dt38
-    # t37 = max(t36, 0.0): the ReLU passes dt37 on if t36 > 0 (it fired), else stops it
+    # t37 = relu(t36): the ReLU passes dt37 on if t36 > 0 (it fired), else stops it
     dt36 = dt37 if t36 > 0 else 0.0 if t36 <= 0 else math.nan
     # t36 = t35 + 1: the add gate passes dt36 through to t35
     dt35 = dt36
@@ -211,7 +211,7 @@ def backward(
     # t13 = a4 * n1: the mul gate swaps its inputs: each gets the other times dt13
     da4 += n1 * dt13
     dn1 = a4 * dt13
-    # n3 = max(t12, 0.0): the ReLU passes dn3 on if t12 > 0 (it fired), else stops it
+    # n3 = relu(t12): the ReLU passes dn3 on if t12 > 0 (it fired), else stops it
     dt12 = dn3 if t12 > 0 else 0.0 if t12 <= 0 else math.nan
     # t12 = t11 + c3: the add gate passes dt12 through to both inputs
     dt11 = dt12
@@ -225,7 +225,7 @@ def backward(
     # t9 = a3 * x: the mul gate swaps its inputs: each gets the other times dt9
     da3 += x * dt9
     dx = a3 * dt9
-    # n2 = max(t8, 0.0): the ReLU passes dn2 on if t8 > 0 (it fired), else stops it
+    # n2 = relu(t8): the ReLU passes dn2 on if t8 > 0 (it fired), else stops it
     dt8 = dn2 if t8 > 0 else 0.0 if t8 <= 0 else math.nan
     # t8 = t7 + c2: the add gate passes dt8 through to both inputs
     dt7 = dt8
@@ -241,7 +241,7 @@ def backward(
     da2 += x * dt5
     # x is used more than once: the gradients from its branches add up
     dx += a2 * dt5
-    # n1 = max(t4, 0.0): the ReLU passes dn1 on if t4 > 0 (it fired), else stops it
+    # n1 = relu(t4): the ReLU passes dn1 on if t4 > 0 (it fired), else stops it
     dt4 = dn1 if t4 > 0 else 0.0 if t4 <= 0 else math.nan
     # t4 = t3 + c1: the add gate passes dt4 through to both inputs
     dt3 = dt4

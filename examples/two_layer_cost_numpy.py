@@ -165,10 +165,9 @@ def backward(
     # t39 = alpha * regularization:
     # the mul gate sends regularization the other input, alpha, times dt39
     dregularization = alpha * dt39
-    # t38 = np.sum(t37): the sum gate passes dt38 back to every element it added
+    # t38 = sum(t37): the sum gate passes dt38 back to every element it added
     dt37 = dt38 * np.ones_like(t37)
-    # t37 = np.maximum(t36, 0.0):
-    # the ReLU passes dt37 on if t36 > 0 (it fired), else stops it
+    # t37 = relu(t36): the ReLU passes dt37 on if t36 > 0 (it fired), else stops it
     dt36 = np.sign(t37) * dt37
     # t36 = t35 + 1: the add gate passes dt36 through to t35
     dt35 = dt36
@@ -253,8 +252,7 @@ def backward(
     # t13 = a4 * n1: the mul gate swaps its inputs: each gets the other times dt13
     da4 = da4 + unbroadcast(n1 * dt13, a4)
     dn1 = a4 * dt13
-    # n3 = np.maximum(t12, 0.0):
-    # the ReLU passes dn3 on if t12 > 0 (it fired), else stops it
+    # n3 = relu(t12): the ReLU passes dn3 on if t12 > 0 (it fired), else stops it
     dt12 = np.sign(n3) * dn3
     # t12 = t11 + c3: the add gate passes dt12 through to both inputs
     dt11 = dt12
@@ -266,8 +264,7 @@ def backward(
     db3 = db3 + unbroadcast(y * dt10, b3)
     # t9 = a3 * x: the mul gate sends a3 the other input, x, times dt9
     da3 = da3 + unbroadcast(x * dt9, a3)
-    # n2 = np.maximum(t8, 0.0):
-    # the ReLU passes dn2 on if t8 > 0 (it fired), else stops it
+    # n2 = relu(t8): the ReLU passes dn2 on if t8 > 0 (it fired), else stops it
     dt8 = np.sign(n2) * dn2
     # t8 = t7 + c2: the add gate passes dt8 through to both inputs
     dt7 = dt8
@@ -279,8 +276,7 @@ def backward(
     db2 = db2 + unbroadcast(y * dt6, b2)
     # t5 = a2 * x: the mul gate sends a2 the other input, x, times dt5
     da2 = da2 + unbroadcast(x * dt5, a2)
-    # n1 = np.maximum(t4, 0.0):
-    # the ReLU passes dn1 on if t4 > 0 (it fired), else stops it
+    # n1 = relu(t4): the ReLU passes dn1 on if t4 > 0 (it fired), else stops it
     dt4 = np.sign(n1) * dn1
     # t4 = t3 + c1: the add gate passes dt4 through to both inputs
     dt3 = dt4

@@ -75,7 +75,7 @@ def backward(a1, x, b1, y, c1, a2, b2, c2, a3, b3, c3, a4, b4, c4, d4, dout=1.0)
     # t13 = a4 * n1: the mul gate swaps its inputs: each gets the other times dt13
     da4 = n1 * dt13
     dn1 = a4 * dt13
-    # n3 = max(t12, 0.0): the ReLU passes dn3 on if t12 > 0 (it fired), else stops it
+    # n3 = relu(t12): the ReLU passes dn3 on if t12 > 0 (it fired), else stops it
     dt12 = dn3 if t12 > 0 else 0.0 if t12 <= 0 else math.nan
     # t12 = t11 + c3: the add gate passes dt12 through to both inputs
     dt11 = dt12
@@ -89,7 +89,7 @@ def backward(a1, x, b1, y, c1, a2, b2, c2, a3, b3, c3, a4, b4, c4, d4, dout=1.0)
     # t9 = a3 * x: the mul gate swaps its inputs: each gets the other times dt9
     da3 = x * dt9
     dx = a3 * dt9
-    # n2 = max(t8, 0.0): the ReLU passes dn2 on if t8 > 0 (it fired), else stops it
+    # n2 = relu(t8): the ReLU passes dn2 on if t8 > 0 (it fired), else stops it
     dt8 = dn2 if t8 > 0 else 0.0 if t8 <= 0 else math.nan
     # t8 = t7 + c2: the add gate passes dt8 through to both inputs
     dt7 = dt8
@@ -105,7 +105,7 @@ def backward(a1, x, b1, y, c1, a2, b2, c2, a3, b3, c3, a4, b4, c4, d4, dout=1.0)
     da2 = x * dt5
     # x is used more than once: the gradients from its branches add up
     dx += a2 * dt5
-    # n1 = max(t4, 0.0): the ReLU passes dn1 on if t4 > 0 (it fired), else stops it
+    # n1 = relu(t4): the ReLU passes dn1 on if t4 > 0 (it fired), else stops it
     dt4 = dn1 if t4 > 0 else 0.0 if t4 <= 0 else math.nan
     # t4 = t3 + c1: the add gate passes dt4 through to both inputs
     dt3 = dt4

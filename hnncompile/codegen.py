@@ -648,8 +648,12 @@ def _backward_body(
             if not targets:
                 continue
         if comments:
+            # The gate as the program writes it (`f = sigmoid(q)`), which
+            # names its forward line more plainly than the line itself
+            # (a two-branch form that cannot overflow, a test for NaN).
             explanation = fill(gate.explanation(targets), values)
-            lines += _comment(f"{forward_lines[eqn.out]}: {explanation}")
+            written = f"{values['out']} = {fill(gate.notation, values)}"
+            lines += _comment(f"{written}: {explanation}")
         for i in targets:
             arg = eqn.args[i].name
             grad = names.grad[arg]

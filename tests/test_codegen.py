@@ -480,3 +480,15 @@ def test_layout_splits_each_gates_templates_without_black(gate):
                 values.update(out="o" * length, dout="d" * length)
                 for assign in assigns:
                     _split_as_black(template, values, target, assign)
+
+
+@pytest.mark.parametrize("target", ["python", "numpy", "js"])
+def test_a_backward_comment_names_its_line_as_the_program_writes_it(target):
+    # The forward lines of sigmoid and max are written so that they cannot
+    # overflow and keep a NaN; the comment names the gate plainly.
+    source = hnncompile.compile("f = sigmoid(q) + max(a, b)", target=target).source
+    marker = "//" if target == "js" else "#"
+    comments = [line.strip() for line in source.splitlines() if marker in line]
+    assert any(c.startswith(f"{marker} t1 = sigmoid(q): ") for c in comments)
+    assert any(c.startswith(f"{marker} t2 = max(a, b): ") for c in comments)
+    assert not any("math.nan:" in c or "logaddexp" in c for c in comments)

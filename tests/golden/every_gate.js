@@ -89,12 +89,12 @@ export function backward(a, b, c, dout = 1.0) {
   // f = t28 + t30: the add gate passes dout through to both inputs
   var dt28 = dout;
   var dt30 = dout;
-  // t30 = t29: the mean gate passes dt30/n back to each of its n elements
+  // t30 = mean(t29): the mean gate passes dt30/n back to each of its n elements
   var dt29 = dt30;
   // t29 = w + r: the add gate passes dt29 through to both inputs
   var dw = dt29;
   var dr = dt29;
-  // t28 = t27: the sum gate passes dt28 back to every element it added
+  // t28 = sum(t27): the sum gate passes dt28 back to every element it added
   var dt27 = dt28;
   // t27 = t25 + t26: the add gate passes dt27 through to both inputs
   var dt25 = dt27;
@@ -108,78 +108,76 @@ export function backward(a, b, c, dout = 1.0) {
   // w = t23 + t24: the add gate passes dw through to both inputs
   var dt23 = dw;
   var dt24 = dw;
-  // t24 = Math.pow(2, a):
-  // pow gate: d(2**a)/da = log(2)*2**a, and log(2) = 0.6931471805599453
+  // t24 = 2**a: pow gate: d(2**a)/da = log(2)*2**a, and log(2) = 0.6931471805599453
   var da = Math.log(2) * t24 * dt24;
   // t23 = t21 + t22: the add gate passes dt23 through to both inputs
   var dt21 = dt23;
   var dt22 = dt23;
-  // t22 = Math.pow(c, b):
+  // t22 = c**b:
   // pow gate: b*c**(b-1) flows to c and log(c)*c**b flows to b (NaN unless c > 0)
   var dc = b * Math.pow(c, b - 1) * dt22;
   var db = Math.log(c) * t22 * dt22;
   // t21 = t19 + t20: the add gate passes dt21 through to both inputs
   var dt19 = dt21;
   var dt20 = dt21;
-  // t20 = Math.pow(b, 3): pow gate: d(b**3)/db = 3*b**2
+  // t20 = b**3: pow gate: d(b**3)/db = 3*b**2
   // b is used more than once: the gradients from its branches add up
   db += 3 * Math.pow(b, 2) * dt20;
   // t19 = -t18: negation flips the sign of dt19
   var dt18 = -dt19;
-  // t18 = Math.pow(a, 2): pow gate: d(a**2)/da = 2*a
+  // t18 = a**2: pow gate: d(a**2)/da = 2*a
   // a is used more than once: the gradients from its branches add up
   da += 2 * a * dt18;
   // m = t16 - t17: the sub gate passes dm to t16 and -dm to t17
   var dt16 = dm;
   var dt17 = -dm;
-  // t17 = Math.min(a, 0.0):
+  // t17 = min(a, 0.0):
   // min passes dt17 on to a if a < 0.0, else 0 (the constant wins a tie)
   da += a < 0.0 ? dt17 : a >= 0.0 ? 0.0 : NaN;
-  // t16 = Math.max(t15, c):
-  // max routes dt16 to the input that won (the first, at a tie)
+  // t16 = max(t15, c): max routes dt16 to the input that won (the first, at a tie)
   var dt15 = t15 >= c ? dt16 : t15 < c ? 0.0 : NaN;
   // c is used more than once: the gradients from its branches add up
   dc += c > t15 ? dt16 : c <= t15 ? 0.0 : NaN;
-  // t15 = Math.max(a, b): max routes dt15 to the input that won (the first, at a tie)
+  // t15 = max(a, b): max routes dt15 to the input that won (the first, at a tie)
   da += a >= b ? dt15 : a < b ? 0.0 : NaN;
   db += b > a ? dt15 : b <= a ? 0.0 : NaN;
   // g = t13 + t14: the add gate passes dg through to both inputs
   var dt13 = dg;
   var dt14 = dg;
-  // t14 = Math.abs(p): abs multiplies dt14 by the sign of p (0 at 0)
+  // t14 = abs(p): abs multiplies dt14 by the sign of p (0 at 0)
   var dp = p > 0 ? dt14 : p < 0 ? -dt14 : p == 0 ? 0.0 : NaN;
   // t13 = t11 + t12: the add gate passes dt13 through to both inputs
   var dt11 = dt13;
   var dt12 = dt13;
-  // t12 = Math.max(s, 0.0): the ReLU passes dt12 on if s > 0 (it fired), else stops it
+  // t12 = relu(s): the ReLU passes dt12 on if s > 0 (it fired), else stops it
   var ds = s > 0 ? dt12 : s <= 0 ? 0.0 : NaN;
-  // t11 = 1 / (1 + Math.exp(-t)):
+  // t11 = sigmoid(t):
   // the sigmoid gate's local gradient is s*(1-s), s being its output t11
   // t is used more than once: the gradients from its branches add up
   dt += t11 * (1 - t11) * dt11;
   // t = t9 + t10: the add gate passes dt through to both inputs
   var dt9 = dt;
   var dt10 = dt;
-  // t10 = Math.tanh(c): d(tanh c)/dc = 1 - tanh(c)**2, and tanh(c) is the output t10
+  // t10 = tanh(c): d(tanh c)/dc = 1 - tanh(c)**2, and tanh(c) is the output t10
   dc += (1 - t10 * t10) * dt10;
   // t9 = t7 * t8: the mul gate swaps its inputs: each gets the other times dt9
   var dt7 = t8 * dt9;
   var dt8 = t7 * dt9;
-  // t8 = Math.cos(b): d(cos b)/db = -sin(b)
+  // t8 = cos(b): d(cos b)/db = -sin(b)
   db += -Math.sin(b) * dt8;
-  // t7 = Math.sin(a): d(sin a)/da = cos(a)
+  // t7 = sin(a): d(sin a)/da = cos(a)
   da += Math.cos(a) * dt7;
   // e = t5 + t6: the add gate passes de through to both inputs
   var dt5 = de;
   var dt6 = de;
-  // t6 = Math.sqrt(c): d(sqrt c)/dc = 0.5/sqrt(c), and sqrt(c) is the output t6
+  // t6 = sqrt(c): d(sqrt c)/dc = 0.5/sqrt(c), and sqrt(c) is the output t6
   dc += 0.5 / t6 * dt6;
   // t5 = t3 + t4: the add gate passes dt5 through to both inputs
   var dt3 = dt5;
   var dt4 = dt5;
-  // t4 = Math.log(b): d(log b)/db = 1/b
+  // t4 = log(b): d(log b)/db = 1/b
   db += dt4 / b;
-  // t3 = Math.exp(p): exp is its own derivative: the local gradient is the output t3
+  // t3 = exp(p): exp is its own derivative: the local gradient is the output t3
   // p is used more than once: the gradients from its branches add up
   dp += t3 * dt3;
   // r = 1 / b: division's local gradient on b is -1/(b*b)

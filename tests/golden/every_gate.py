@@ -91,12 +91,12 @@ def backward(a, b, c, dout=1.0):
     # f = t28 + t30: the add gate passes dout through to both inputs
     dt28 = dout
     dt30 = dout
-    # t30 = t29: the mean gate passes dt30/n back to each of its n elements
+    # t30 = mean(t29): the mean gate passes dt30/n back to each of its n elements
     dt29 = dt30
     # t29 = w + r: the add gate passes dt29 through to both inputs
     dw = dt29
     dr = dt29
-    # t28 = t27: the sum gate passes dt28 back to every element it added
+    # t28 = sum(t27): the sum gate passes dt28 back to every element it added
     dt27 = dt28
     # t27 = t25 + t26: the add gate passes dt27 through to both inputs
     dt25 = dt27
@@ -115,7 +115,7 @@ def backward(a, b, c, dout=1.0):
     # t23 = t21 + t22: the add gate passes dt23 through to both inputs
     dt21 = dt23
     dt22 = dt23
-    # t22 = c**b if c >= 0 or b % 1 == 0 else math.nan:
+    # t22 = c**b:
     # pow gate: b*c**(b-1) flows to c and log(c)*c**b flows to b (NaN unless c > 0)
     dc = b * c ** (b - 1) * dt22 if c >= 0 or b % 1 == 0 else math.nan
     db = math.log(c) * t22 * dt22 if c > 0 else math.nan
@@ -136,13 +136,11 @@ def backward(a, b, c, dout=1.0):
     # t17 = min(a, 0.0):
     # min passes dt17 on to a if a < 0.0, else 0 (the constant wins a tie)
     da += dt17 if a < 0.0 else 0.0 if a >= 0.0 else math.nan
-    # t16 = t15 if t15 >= c else c if c > t15 else math.nan:
-    # max routes dt16 to the input that won (the first, at a tie)
+    # t16 = max(t15, c): max routes dt16 to the input that won (the first, at a tie)
     dt15 = dt16 if t15 >= c else 0.0 if t15 < c else math.nan
     # c is used more than once: the gradients from its branches add up
     dc += dt16 if c > t15 else 0.0 if c <= t15 else math.nan
-    # t15 = a if a >= b else b if b > a else math.nan:
-    # max routes dt15 to the input that won (the first, at a tie)
+    # t15 = max(a, b): max routes dt15 to the input that won (the first, at a tie)
     da += dt15 if a >= b else 0.0 if a < b else math.nan
     db += dt15 if b > a else 0.0 if b <= a else math.nan
     # g = t13 + t14: the add gate passes dg through to both inputs
@@ -153,35 +151,35 @@ def backward(a, b, c, dout=1.0):
     # t13 = t11 + t12: the add gate passes dt13 through to both inputs
     dt11 = dt13
     dt12 = dt13
-    # t12 = max(s, 0.0): the ReLU passes dt12 on if s > 0 (it fired), else stops it
+    # t12 = relu(s): the ReLU passes dt12 on if s > 0 (it fired), else stops it
     ds = dt12 if s > 0 else 0.0 if s <= 0 else math.nan
-    # t11 = 1 / (1 + math.exp(-t)) if t >= 0 else math.exp(t) / (1 + math.exp(t)):
+    # t11 = sigmoid(t):
     # the sigmoid gate's local gradient is s*(1-s), s being its output t11
     # t is used more than once: the gradients from its branches add up
     dt += t11 * (1 - t11) * dt11
     # t = t9 + t10: the add gate passes dt through to both inputs
     dt9 = dt
     dt10 = dt
-    # t10 = math.tanh(c): d(tanh c)/dc = 1 - tanh(c)**2, and tanh(c) is the output t10
+    # t10 = tanh(c): d(tanh c)/dc = 1 - tanh(c)**2, and tanh(c) is the output t10
     dc += (1 - t10**2) * dt10
     # t9 = t7 * t8: the mul gate swaps its inputs: each gets the other times dt9
     dt7 = t8 * dt9
     dt8 = t7 * dt9
-    # t8 = math.cos(b): d(cos b)/db = -sin(b)
+    # t8 = cos(b): d(cos b)/db = -sin(b)
     db += -math.sin(b) * dt8
-    # t7 = math.sin(a): d(sin a)/da = cos(a)
+    # t7 = sin(a): d(sin a)/da = cos(a)
     da += math.cos(a) * dt7
     # e = t5 + t6: the add gate passes de through to both inputs
     dt5 = de
     dt6 = de
-    # t6 = math.sqrt(c): d(sqrt c)/dc = 0.5/sqrt(c), and sqrt(c) is the output t6
+    # t6 = sqrt(c): d(sqrt c)/dc = 0.5/sqrt(c), and sqrt(c) is the output t6
     dc += 0.5 / t6 * dt6
     # t5 = t3 + t4: the add gate passes dt5 through to both inputs
     dt3 = dt5
     dt4 = dt5
-    # t4 = math.log(b): d(log b)/db = 1/b
+    # t4 = log(b): d(log b)/db = 1/b
     db += dt4 / b
-    # t3 = math.exp(p): exp is its own derivative: the local gradient is the output t3
+    # t3 = exp(p): exp is its own derivative: the local gradient is the output t3
     # p is used more than once: the gradients from its branches add up
     dp += t3 * dt3
     # r = 1 / b: division's local gradient on b is -1/(b*b)

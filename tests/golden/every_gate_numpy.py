@@ -139,12 +139,12 @@ def backward(a, b, c, dout=1.0):
     # f = t28 + t30: the add gate passes dout through to both inputs
     dt28 = dout
     dt30 = dout
-    # t30 = np.mean(t29): the mean gate passes dt30/n back to each of its n elements
+    # t30 = mean(t29): the mean gate passes dt30/n back to each of its n elements
     dt29 = dt30 * np.ones_like(t29) / np.ones_like(t29).size
     # t29 = w + r: the add gate passes dt29 through to both inputs
     dw = dt29
     dr = dt29
-    # t28 = np.sum(t27): the sum gate passes dt28 back to every element it added
+    # t28 = sum(t27): the sum gate passes dt28 back to every element it added
     dt27 = dt28 * np.ones_like(t27)
     # t27 = t25 + t26: the add gate passes dt27 through to both inputs
     dt25 = dt27
@@ -163,7 +163,7 @@ def backward(a, b, c, dout=1.0):
     # t23 = t21 + t22: the add gate passes dt23 through to both inputs
     dt21 = dt23
     dt22 = dt23
-    # t22 = np.power(c, b):
+    # t22 = c**b:
     # pow gate: b*c**(b-1) flows to c and log(c)*c**b flows to b (NaN unless c > 0)
     dc = unbroadcast(b * np.power(c, b - 1) * dt22, c)
     db = unbroadcast(np.log(c) * t22 * dt22, b)
@@ -181,56 +181,53 @@ def backward(a, b, c, dout=1.0):
     # m = t16 - t17: the sub gate passes dm to t16 and -dm to t17
     dt16 = dm
     dt17 = -dm
-    # t17 = np.minimum(a, 0.0):
+    # t17 = min(a, 0.0):
     # min passes dt17 on to a if a < 0.0, else 0 (the constant wins a tie)
     da = da + unbroadcast(np.heaviside(0.0 - a, 0.0) * dt17, a)
-    # t16 = np.maximum(t15, c):
-    # max routes dt16 to the input that won (the first, at a tie)
+    # t16 = max(t15, c): max routes dt16 to the input that won (the first, at a tie)
     dt15 = np.heaviside(np.where(t15 == c, 0.0, t15 - c), 1.0) * dt16
     # c is used more than once: the gradients from its branches add up
     dc = dc + unbroadcast(np.heaviside(np.where(t15 == c, 0.0, c - t15), 0.0) * dt16, c)
-    # t15 = np.maximum(a, b):
-    # max routes dt15 to the input that won (the first, at a tie)
+    # t15 = max(a, b): max routes dt15 to the input that won (the first, at a tie)
     da = da + unbroadcast(np.heaviside(np.where(a == b, 0.0, a - b), 1.0) * dt15, a)
     db = db + unbroadcast(np.heaviside(np.where(a == b, 0.0, b - a), 0.0) * dt15, b)
     # g = t13 + t14: the add gate passes dg through to both inputs
     dt13 = dg
     dt14 = dg
-    # t14 = np.abs(p): abs multiplies dt14 by the sign of p (0 at 0)
+    # t14 = abs(p): abs multiplies dt14 by the sign of p (0 at 0)
     dp = np.sign(p) * dt14
     # t13 = t11 + t12: the add gate passes dt13 through to both inputs
     dt11 = dt13
     dt12 = dt13
-    # t12 = np.maximum(s, 0.0):
-    # the ReLU passes dt12 on if s > 0 (it fired), else stops it
+    # t12 = relu(s): the ReLU passes dt12 on if s > 0 (it fired), else stops it
     ds = np.sign(t12) * dt12
-    # t11 = np.exp(np.minimum(t, 0.0)) / (1 + np.exp(-np.abs(t))):
+    # t11 = sigmoid(t):
     # the sigmoid gate's local gradient is s*(1-s), s being its output t11
     # t is used more than once: the gradients from its branches add up
     dt = dt + t11 * (1 - t11) * dt11
     # t = t9 + t10: the add gate passes dt through to both inputs
     dt9 = dt
     dt10 = dt
-    # t10 = np.tanh(c): d(tanh c)/dc = 1 - tanh(c)**2, and tanh(c) is the output t10
+    # t10 = tanh(c): d(tanh c)/dc = 1 - tanh(c)**2, and tanh(c) is the output t10
     dc = dc + unbroadcast((1 - t10**2) * dt10, c)
     # t9 = t7 * t8: the mul gate swaps its inputs: each gets the other times dt9
     dt7 = t8 * dt9
     dt8 = t7 * dt9
-    # t8 = np.cos(b): d(cos b)/db = -sin(b)
+    # t8 = cos(b): d(cos b)/db = -sin(b)
     db = db + unbroadcast(-np.sin(b) * dt8, b)
-    # t7 = np.sin(a): d(sin a)/da = cos(a)
+    # t7 = sin(a): d(sin a)/da = cos(a)
     da = da + unbroadcast(np.cos(a) * dt7, a)
     # e = t5 + t6: the add gate passes de through to both inputs
     dt5 = de
     dt6 = de
-    # t6 = np.sqrt(c): d(sqrt c)/dc = 0.5/sqrt(c), and sqrt(c) is the output t6
+    # t6 = sqrt(c): d(sqrt c)/dc = 0.5/sqrt(c), and sqrt(c) is the output t6
     dc = dc + unbroadcast(0.5 / t6 * dt6, c)
     # t5 = t3 + t4: the add gate passes dt5 through to both inputs
     dt3 = dt5
     dt4 = dt5
-    # t4 = np.log(b): d(log b)/db = 1/b
+    # t4 = log(b): d(log b)/db = 1/b
     db = db + unbroadcast(dt4 / b, b)
-    # t3 = np.exp(p): exp is its own derivative: the local gradient is the output t3
+    # t3 = exp(p): exp is its own derivative: the local gradient is the output t3
     # p is used more than once: the gradients from its branches add up
     dp = dp + t3 * dt3
     # r = 1 / b: division's local gradient on b is -1/(b*b)

@@ -38,11 +38,8 @@ def backward(
         / (1 + math.exp(weighted_sum_of_the_first_hidden_layer))
     )
     # backward pass, in reverse
-    # activation_of_the_first_hidden_layer = 1 / (1 +
-    # math.exp(-weighted_sum_of_the_first_hidden_layer)) if
-    # weighted_sum_of_the_first_hidden_layer >= 0 else
-    # math.exp(weighted_sum_of_the_first_hidden_layer) / (1 +
-    # math.exp(weighted_sum_of_the_first_hidden_layer)):
+    # activation_of_the_first_hidden_layer =
+    # sigmoid(weighted_sum_of_the_first_hidden_layer):
     # the sigmoid gate's local gradient is s*(1-s), s being its output
     # activation_of_the_first_hidden_layer
     dweighted_sum_of_the_first_hidden_layer = (

@@ -67,8 +67,7 @@ def backward(a, x, b, y, c, dout=1.0):
     # backward pass, in reverse
     # one number for dout means the same for every element
     dout = dout * np.ones_like(f)
-    # f = np.exp(np.minimum(q, 0.0)) / (1 + np.exp(-np.abs(q))):
-    # the sigmoid gate's local gradient is s*(1-s), s being its output f
+    # f = sigmoid(q): the sigmoid gate's local gradient is s*(1-s), s being its output f
     dq = f * (1 - f) * dout
     # q = t3 + c: the add gate passes dq through to both inputs
     dt3 = dq

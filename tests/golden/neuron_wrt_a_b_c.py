@@ -28,8 +28,7 @@ def backward(a, x, b, y, c, dout=1.0):
     q = t3 + c
     f = 1 / (1 + math.exp(-q)) if q >= 0 else math.exp(q) / (1 + math.exp(q))
     # backward pass, in reverse
-    # f = 1 / (1 + math.exp(-q)) if q >= 0 else math.exp(q) / (1 + math.exp(q)):
-    # the sigmoid gate's local gradient is s*(1-s), s being its output f
+    # f = sigmoid(q): the sigmoid gate's local gradient is s*(1-s), s being its output f
     dq = f * (1 - f) * dout
     # q = t3 + c: the add gate passes dq through to both inputs
     dt3 = dq
