@@ -115,6 +115,10 @@ def _compile(
         program = parse.parse(source, filename)
         gates = lower.lower(program)
         wrt_inputs = _check_wrt(gates.inputs, wrt)
+        found = lint.lint(program, gates.output)
+        # The syntax tree goes before the collector comes back on: its first
+        # collection walks every object made while it was off and still held.
+        del program
         passes: tuple[PassResult, ...] = ()
         if optimize:
             passes = (PassResult("lower", gates),)
@@ -131,7 +135,7 @@ def _compile(
             gates, module, wrt_inputs, codegen.identifiers(gates), target
         )
         f.passes = passes
-    for warning in lint.lint(program, gates.output):
+    for warning in found:
         warnings.warn(warning, stacklevel=stacklevel)
     return f
 

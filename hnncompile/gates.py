@@ -120,6 +120,22 @@ def _fields(template: str) -> frozenset[str]:
     return frozenset(field for _, field, _, _ in _parsed(template) if field)
 
 
+_SIGNS = ("-", "(")  # a negative number, bracketed or not
+
+
+@functools.lru_cache(maxsize=None)
+def _signed(template: str) -> tuple[str, ...]:
+    """The fields of `template` where `fill` looks at a value's sign: those
+    just before a `**` and just after a `-`."""
+    parsed = _parsed(template)
+    fields = []
+    for index, (literal, field, _, _) in enumerate(parsed):
+        follows = parsed[index + 1][0] if index + 1 < len(parsed) else ""
+        if field and (follows.lstrip().startswith("**") or literal.endswith("-")):
+            fields.append(field)
+    return tuple(fields)
+
+
 def fill(template: str, values: dict[str, str]) -> str:
     """Put names or numbers into a template.
 
@@ -128,8 +144,15 @@ def fill(template: str, values: dict[str, str]) -> str:
     (`(-2) ** t1`); and after a minus sign, where `--2` would be a
     decrement in JavaScript (`-(-2) / (b * b)`).
     """
-    if "**" not in template and "-{" not in template:
-        return template.format_map(values)
+    for field in _signed(template):
+        if values[field][:1] in _SIGNS:
+            return _bracketed(template, values)
+    # No value where a sign matters is signed: nothing to bracket.
+    return template.format_map(values)
+
+
+def _bracketed(template: str, values: dict[str, str]) -> str:
+    """`fill`, piece by piece."""
     parsed = _parsed(template)
     pieces = []
     for index, (literal, field, _, _) in enumerate(parsed):

@@ -13,8 +13,10 @@ name in brackets. Every name, condition and order of trial below is black's.
 
 `split(statement, depth)` returns the lines, or None for a statement of a
 shape this port does not know (a string, a subscript, a lambda, ...): the
-caller then asks black itself. The tests compare this module with black on
-random programs with long names.
+caller then asks black itself. Each shape of statement (its text between
+the names, and the names' lengths) is split once and then filled in with
+the names of each statement of that shape. The tests compare this module
+with black on random programs with long names.
 """
 
 from __future__ import annotations
@@ -330,9 +332,58 @@ def _split_before(leaf: Leaf, previous: Leaf | None) -> int:
     return 0
 
 
+# A statement's split depends on its names only through their lengths: the
+# code below reads a name's kind and length, never its letters. So a split
+# is worked out once per *shape* (the text between the names, and each
+# name's length) and kept as a template the names are put back into: a
+# program repeats a handful of shapes (every sigmoid line is one), and
+# working out a split is a hundred times the cost of filling one in.
+# A name here is a word that is not a keyword, an attribute (`math.exp`
+# keeps its `exp`) nor the tail of a number (`1e5`); those stay in the
+# shape's text, as does everything else.
+_NAME = re.compile(
+    r"(?<![\w.])((?!(?:%s)(?!\w))[A-Za-z_][A-Za-z0-9_]*)"
+    % "|".join(sorted(keyword.kwlist, key=len, reverse=True))
+)
+_SHAPES_KEPT = 4096  # shapes whose split is kept (forgotten all at once past it)
+_shapes: dict[tuple, str | None] = {}
+
+
 def split(statement: str, depth: int = 1) -> list[str] | None:
     """`statement` at indentation `depth`, split as black splits it; None
     where this port cannot tell (the caller runs black)."""
+    parts = _NAME.split(statement)
+    names = parts[1::2]
+    key = (depth, *parts[::2], *map(len, names))
+    template = _shapes.get(key, _shapes)
+    if template is _shapes:
+        template = _template(parts, depth)
+        if len(_shapes) >= _SHAPES_KEPT:
+            _shapes.clear()
+        _shapes[key] = template
+    if template is None:
+        return None
+    return template.format(*names).split("\n")
+
+
+def _template(parts: list[str], depth: int) -> str | None:
+    """The split of the shape of `parts` (`_NAME.split` of a statement), as
+    a format string with a field for each name, in order; None where this
+    port cannot tell."""
+    shape = "".join(
+        part if i % 2 == 0 else "x" * len(part) for i, part in enumerate(parts)
+    )
+    lines = _split(shape, depth)
+    if lines is None:
+        return None
+    text = "\n".join(lines).replace("{", "{{").replace("}", "}}")
+    if len(_NAME.findall(text)) != len(parts) // 2:
+        return None  # a name merged or split: never seen, but black is right
+    return _NAME.sub("{}", text)
+
+
+def _split(statement: str, depth: int) -> list[str] | None:
+    """`split`, worked out from the statement itself."""
     try:
         line = Line(tokens(statement), depth, inside=False)
         line.source = statement

@@ -13,16 +13,13 @@ from __future__ import annotations
 
 from .errors import CompileWarning
 from .naming import GRADIENT_PREFIX  # dx is the gradient of x, here as in the tutorial
-from .syntax import Name, Program, walk_postorder
+from .syntax import BinOp, Call, Expr, Name, Program, UnaryOp, walk_postorder
 
 
 def lint(program: Program, output: str) -> list[CompileWarning]:
     """The program's warnings, in source order; `output` is its output's name."""
     statements = program.statements
-    names_in = [
-        [node for node in walk_postorder(s.value) if type(node) is Name]
-        for s in statements
-    ]
+    names_in = [_names(s.value) for s in statements]
     found: list[tuple[int, int, str]] = []
 
     # Walk back from the last statement: a statement is live when a live
@@ -79,3 +76,22 @@ def lint(program: Program, output: str) -> list[CompileWarning]:
         CompileWarning(message, line=line, column=column, filename=program.filename)
         for line, column, message in found
     ]
+
+
+def _names(root: Expr) -> list[Name]:
+    """The names in an expression, left to right (the leaves of
+    walk_postorder, without walking the operators)."""
+    found = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is Name:
+            found.append(node)
+        elif kind is BinOp:
+            stack += (node.right, node.left)
+        elif kind is UnaryOp:
+            stack.append(node.operand)
+        elif kind is Call:
+            stack.extend(reversed(node.args))
+    return found

@@ -492,3 +492,51 @@ def test_a_backward_comment_names_its_line_as_the_program_writes_it(target):
     assert any(c.startswith(f"{marker} t1 = sigmoid(q):") for c in comments)
     assert any(c.startswith(f"{marker} t2 = max(a, b):") for c in comments)
     assert not any("math.nan:" in c or "logaddexp" in c for c in comments)
+
+
+def _names_of_lengths(lengths: dict[str, int], letter: str) -> dict[str, str]:
+    return {
+        key: letter + key + "_" * max(0, n - len(key) - 1) for key, n in lengths.items()
+    }
+
+
+@given(
+    st.sampled_from(_catalogue_templates()),
+    st.fixed_dictionaries({key: _LENGTHS for key in [*_placeholders(), "out"]}),
+    st.sampled_from(["=", "+=", "return"]),
+    st.sampled_from("pqz"),
+)
+def test_layout_reuses_a_shape_for_other_names_of_the_same_lengths(
+    template, lengths, assign, letter
+):
+    """layout.split works a shape out once and fills other names into it:
+    a statement whose names have the lengths of one split before, but
+    other letters, is still split as black splits it (its own names, in
+    their own places)."""
+    first = _names_of_lengths(lengths, "a")
+    second = _names_of_lengths(lengths, letter)
+    for values in (first, second):
+        values["dout"] = "d" + values["out"][1:]
+        _split_as_black(template, values, values["out"][::-1], assign)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        # Words the shape keeps as they are: keywords, attributes, a
+        # number's exponent; names that start like a keyword are names.
+        f"{'t' * 40} = {'x' * 40} if {'x' * 40} >= 1e5 else math.nan if iffy else 2",
+        f"{'t' * 40} = {'o' * 30} or {'n' * 30} and not_ or True or elsewhere_ or None",
+        f"return {'r' * 40} * math.exp(-{'x' * 40}) / (1 + math.exp({'x' * 40}))",
+        # One name twice, and two names of one length in either order.
+        f"{'a' * 44} = {'b' * 44} * {'c' * 44} + {'c' * 44} * {'b' * 44}",
+        f"{'a' * 44} = {'c' * 44} * {'b' * 44} + {'b' * 44} * {'c' * 44}",
+    ],
+)
+def test_layout_shapes_keep_keywords_attributes_and_numbers(statement):
+    from hnncompile import layout
+
+    expected = black.format_str(f"def _():\n    {statement}\n", mode=black.Mode())
+    for _ in range(2):  # worked out, then filled in from the shape
+        assert layout.split(statement) == expected.splitlines()[1:]
+    assert layout.split(statement) == layout._split(statement, 1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import itertools
 import math
 
 import numpy as np
@@ -284,6 +285,32 @@ def test_negative_constant_base_is_bracketed():
     assert f(3.0) == -8.0
     (dy,) = f.backward(3.0)  # d/dy needs log(-2): no real gradient
     assert math.isnan(dy)
+
+
+def _every_template() -> list[str]:
+    templates = set()
+    for gate in GATES.values():
+        for target in ("python", "numpy", "js"):
+            forward, grads = gate.code(target)
+            templates.update([forward, *grads])
+        templates.update([gate.code("python", fast=True)[0], gate.explain])
+        templates.update([*gate.explain_inputs, gate.notation, gate.kink or ""])
+    return sorted(templates)
+
+
+def test_fill_skips_the_bracketing_only_where_no_sign_matters():
+    """fill formats a template directly unless a value it would bracket is
+    signed: for every template and every mix of names, numbers and
+    negative numbers in its fields, that is what bracketing piece by piece
+    gives."""
+    from hnncompile.gates import _bracketed, _fields
+
+    for template in _every_template():
+        fields = sorted(_fields(template))
+        for texts in itertools.product(["w", "2", "-2", "(-2)"], repeat=len(fields)):
+            values = dict(zip(fields, texts))
+            expected = _bracketed(template, values)
+            assert fill(template, values) == expected, (template, values)
 
 
 def _broken_mul(monkeypatch):

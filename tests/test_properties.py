@@ -166,6 +166,19 @@ def test_parse_print_parse_round_trip(program):
     assert str(lower(second)) == lowered
 
 
+@given(programs())
+def test_lint_finds_the_names_walk_postorder_finds(program):
+    """lint reads each statement's names with a walk of its own, that skips
+    the operators: the same names, in the same order, as the general
+    walk's leaves."""
+    from hnncompile import lint
+    from hnncompile.syntax import Name, walk_postorder
+
+    for statement in parse(program).statements:
+        expected = [n for n in walk_postorder(statement.value) if type(n) is Name]
+        assert lint._names(statement.value) == expected
+
+
 @st.composite
 def long_name_programs(draw) -> tuple[str, str]:
     """A random program whose names are long (up to 100 characters), so
