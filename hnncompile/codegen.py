@@ -169,9 +169,11 @@ def plan_backward(
     gates: GateList, wrt: Collection[str], target: str = "python"
 ) -> BackwardPlan:
     wrt = frozenset(wrt)
+    # `wrt` names inputs; the trace names every wire, so that a wire made
+    # from constants alone (`q = 3`) still gets its gradient.
     reaches_wrt = {name: name in wrt for name in gates.inputs}
     for eqn in gates.eqns:
-        reaches_wrt[eqn.out] = any(
+        reaches_wrt[eqn.out] = eqn.out in wrt or any(
             isinstance(a, Wire) and reaches_wrt[a.name] for a in eqn.args
         )
     has_gradient = {gates.output}
@@ -395,12 +397,12 @@ def generate_trace(gates: GateList, target: str = "python") -> str:
     language = TARGETS[target]
     names = Names.of(gates)
     forward_lines = {eqn.out: _forward_line(eqn, names, target) for eqn in gates.eqns}
-    everything = frozenset(gates.inputs)
+    wires = [*gates.inputs, *(eqn.out for eqn in gates.eqns)]
+    everything = frozenset(wires)
     body = _backward_body(
         gates, everything, names, forward_lines, False, language, recompute_all=True
     )
     assigned = {line.split(" ", 1)[0] for line in body} | {naming.UPSTREAM_GRADIENT}
-    wires = [*gates.inputs, *(eqn.out for eqn in gates.eqns)]
     value_of = {wire: names.value[wire] for wire in wires}
     grad_of = {
         wire: names.grad[wire] if names.grad[wire] in assigned else "0.0"

@@ -513,3 +513,16 @@ def test_no_dot_outlives_a_killed_python(tmp_path):
         assert _command(dots[0]) != "dot", "dot kept running"
     finally:
         python.kill()
+
+
+@pytest.mark.parametrize("target", ["python", "numpy"])
+def test_a_wire_made_of_constants_alone_still_has_its_gradient(target):
+    # q holds no input, but the output still changes with it: df/dq = 2 * x.
+    f = hnncompile.compile("q = 3\nf = q * 2 * x", target=target)
+    gradients = f.trace(x=1.5).gradients
+    assert gradients["q"] == pytest.approx(3.0)
+    assert gradients["x"] == pytest.approx(6.0)
+    nudge = 1e-6  # the same slope, measured: f as a function of q
+    g = hnncompile.compile("f = q * 2 * x")
+    slope = (g(3 + nudge, 1.5) - g(3 - nudge, 1.5)) / (2 * nudge)
+    assert gradients["q"] == pytest.approx(slope)
