@@ -9,19 +9,27 @@ keywords still take the user's names. The methods that are ours (`grad`,
 `bind`, `trace`, `draw`, `explore`) take every input name by keyword and
 say when an array was given to a target of numbers.
 
-The generated text stays in linecache while a function from it lives, and
-for a few modules after (KEPT_AFTER_DEATH), so that a traceback printed
-later still shows the generated line.
+Each generated module is also written to a file of its own in a temporary
+folder (removed when the process exits), because Python before 3.13 prints
+an uncaught exception's traceback from files only: so a script that dies in
+a generated function shows the generated line. The text stays in linecache
+and on disk while a function from it lives, and for a few modules after
+(KEPT_AFTER_DEATH), so that a traceback printed later still shows it.
 """
 
 from __future__ import annotations
 
+import atexit
 import builtins
 import collections
+import contextlib
 import html
 import itertools
 import linecache
+import os
 import re
+import shutil
+import tempfile
 import threading
 import types
 import weakref
@@ -59,7 +67,7 @@ def load_module(source: str, label: str) -> dict[str, Any]:
     object it came from is gone): so that compiling many programs does not
     keep every module's text.
     """
-    filename = f"<hnncompile {label} #{next(_module_numbers)}>"
+    filename = _source_file(source, label, next(_module_numbers))
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     namespace: dict[str, Any] = {"__name__": "hnncompile_generated"}
     for part in _top_level_parts(source):
@@ -89,6 +97,35 @@ def _retire(filename: str, size: int) -> None:
             oldest, oldest_size = _dead.popitem(last=False)
             total -= oldest_size
             linecache.cache.pop(oldest, None)
+            if not oldest.startswith("<"):
+                with contextlib.suppress(OSError):
+                    os.remove(oldest)
+
+
+_folder: list[str] = []  # the temporary folder of this process's modules
+
+
+def _remove_folder(folder: str, owner: int) -> None:
+    if os.getpid() == owner:  # not in a forked child: the folder is its parent's
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _source_file(source: str, label: str, number: int) -> str:
+    """The name the module's code is compiled under: a file holding the
+    source, or, where no file can be written, `<hnncompile label #n>`
+    (linecache still has the text for tracebacks formatted in Python)."""
+    label = re.sub(r"\W", "_", label)[:40]
+    try:
+        with _dead_lock:
+            if not _folder:
+                _folder.append(tempfile.mkdtemp(prefix="hnncompile-"))
+                atexit.register(_remove_folder, _folder[0], os.getpid())
+        path = os.path.join(_folder[0], f"{label}-{number}.py")
+        with open(path, "w", encoding="utf-8") as file:
+            file.write(source)
+        return path
+    except OSError:
+        return f"<hnncompile {label} #{number}>"
 
 
 _TOP_LEVEL_DEF = re.compile(r"^(?=def )", re.MULTILINE)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import os
+import re
 import subprocess
 import sys
 
@@ -183,6 +185,9 @@ def test_dropped_programs_leave_only_the_last_few_sources_behind():
     assert not filenames & set(linecache.cache)
     kept = [name for name in dropped if name in linecache.cache]
     assert len(kept) == compiled.KEPT_AFTER_DEATH
+    # The files the modules were written to go with them.
+    assert not any(os.path.exists(name) for name in filenames)
+    assert [name for name in dropped if os.path.exists(name)] == kept
     last = hnncompile.compile("f = a * b")
     filename = last.forward.__code__.co_filename
     del last
@@ -365,3 +370,17 @@ def test_the_repr_counts_gates():
         "<hnncompile.CompiledFunction f(a, b), 1 gate>"
     )
     assert repr(hnncompile.compile("f = a * b + 1")).endswith(", 2 gates>")
+
+
+def test_an_uncaught_error_in_a_script_shows_the_generated_line(tmp_path):
+    # Python before 3.13 prints an uncaught exception's lines from files
+    # only: the generated module is a file while the process runs.
+    script = tmp_path / "dies.py"
+    script.write_text('import hnncompile\nhnncompile.compile("f = log(x)")(-1.0)\n')
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert "in forward\n    f = math.log(x)\n" in result.stderr
+    generated = re.search(r'File "([^"]+)", line \d+, in forward', result.stderr)
+    assert generated and not os.path.exists(generated.group(1))  # cleaned up

@@ -174,7 +174,7 @@ def test_the_module_is_standalone(tmp_path):
 
 def test_the_functions_are_the_generated_code():
     f = hnncompile.compile("a * b")
-    assert f.forward.__code__.co_filename.startswith("<hnncompile")
+    assert "hnncompile" in f.forward.__code__.co_filename
     assert f.backward.__code__.co_varnames[:3] == ("a", "b", "dout")
 
 
