@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import copy
+import multiprocessing
 import pickle
 
 import pytest
@@ -143,7 +144,10 @@ def _inputs_of(source: str) -> tuple[str, ...]:
 
 
 def test_a_compile_error_comes_back_from_a_process_pool():
-    with concurrent.futures.ProcessPoolExecutor(max_workers=1) as pool:
+    # A fresh interpreter, not a fork of this one (whose threads a fork
+    # could deadlock): the error crosses by pickle.
+    spawn = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=spawn) as pool:
         good = pool.submit(_inputs_of, "a*b")
         bad = pool.submit(hnncompile.compile, "f = expp(q)", filename="w.hnn")
         with pytest.raises(CompileError) as caught:
