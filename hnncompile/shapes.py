@@ -253,6 +253,10 @@ def _gate_shape(
     indices: Collection[str],
     seen: dict[tuple, Any],
 ) -> tuple[Shape | None, _Worlds]:
+    """One gate's output shape and its stand-ins in the two worlds: the
+    operands' stand-ins bound to the template's placeholders (a length the
+    program leaves open taken from what it indexes), the template evaluated
+    once where everything is known and in both worlds where not."""
     gate = catalogue.GATES[eqn.gate]
     code = _compiled(gate.code("numpy")[0], _slots(gate, eqn))
     first: dict[str, Any] = {}

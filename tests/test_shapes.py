@@ -493,6 +493,13 @@ def test_inputs_are_checked():
     assert shapes.infer(gl, {"a": [3, np.int64(2)], "b": (2,)})["q"] == (3, 2)
 
 
+def test_the_same_gate_on_other_shapes_is_evaluated_again():
+    gl = gate_list("p = x*y\nq = u*v\nr = x*y\ns = u*y")
+    inferred = shapes.infer(gl, {"x": (3, 1), "y": (4,), "u": (2, 1, 1), "v": (5,)})
+    assert (inferred["p"], inferred["q"]) == ((3, 4), (2, 1, 5))
+    assert (inferred["r"], inferred["s"]) == ((3, 4), (2, 1, 4))
+
+
 def test_ten_thousand_gates_infer_in_linear_time():
     # a chain of 10^4 elementwise gates, alternating a (64, 32) and a (32,)
     n = 10_000
