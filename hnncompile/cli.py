@@ -180,6 +180,38 @@ def _parser() -> argparse.ArgumentParser:
     explore.add_argument(
         "-o", "--output", required=True, metavar="PAGE.html", help="the page to write"
     )
+    explore.add_argument(
+        "--wrt",
+        metavar="a,b",
+        help="inputs to differentiate (default: all); with --train, the others "
+        "that are not data are held where they start",
+    )
+    explore.add_argument(
+        "--train",
+        metavar="DATA",
+        help="train in the page on DATA: a built-in data set (tutorial, circle, "
+        "xor, spiral, moons) or a CSV file with a header row",
+    )
+    explore.add_argument(
+        "--data",
+        metavar="x,y,label",
+        help="with --train: the inputs taking a point's x, y and label "
+        "(default x,y,label; a CSV file's columns by these names)",
+    )
+    explore.add_argument(
+        "--score",
+        metavar="NAME",
+        help="with --train: the wire whose sign is the decision (default score)",
+    )
+    explore.add_argument(
+        "--step", type=float, help="with --train: the step size (default 0.01)"
+    )
+    explore.add_argument(
+        "--seed",
+        type=int,
+        help="with --train: seeds the parameters not given and the page's "
+        "choice of points (default 0)",
+    )
     explore.set_defaults(run=_explore)
     return parser
 
@@ -393,12 +425,41 @@ def _draw(args) -> int:
 
 def _explore(args) -> int:
     from .draw import DrawingUnavailable
-    from .explore import write
+    from .explore import training, write
 
     f = _load(args)
-    point = _study_point(f, args.values)
+    train = None
+    if args.train is None:
+        options = [f"--{name}" for name in ("data", "score", "step", "seed")]
+        given = [o for o in options if getattr(args, o[2:]) is not None]
+        if given:
+            raise _UserMistake(f"{', '.join(given)}: only with --train DATA")
+        point = _study_point(f, args.values)
+    else:
+        try:
+            train = training(
+                f,
+                args.train,
+                data=args.data,
+                score=args.score,
+                step=args.step,
+                seed=0 if args.seed is None else args.seed,
+                point=_point(f, args.values),
+            )
+        except ValueError as error:  # a data set, a name or a value that is wrong
+            raise _UserMistake(str(error)) from None
+        point = train.start
+        if train.chosen:
+            started = ", ".join(
+                f"{name}={train.start[name]:g}" for name in train.chosen
+            )
+            print(
+                f"hnncompile: note: parameters not given start at random (seed "
+                f"{train.seed}): {started}",
+                file=sys.stderr,
+            )
     try:
-        write(f, args.output, point)
+        write(f, args.output, point, train)
     except DrawingUnavailable as error:
         raise _UserMistake(str(error)) from None
     except (ArithmeticError, ValueError) as error:

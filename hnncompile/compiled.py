@@ -334,10 +334,14 @@ class CompiledFunction:
     def explore(self, path: str | PathLike[str], /, *args: Any, **kwargs: Any) -> Path:
         """Write a page to play with this program's inputs (see
         hnncompile/explore.py), starting at a point given as to `trace`
-        (inputs not given start at 1). Needs Graphviz."""
-        from .explore import write
+        (inputs not given start at 1). Needs Graphviz. With `train=DATA`
+        (and data=, score=, step=, seed=), the page trains this cost on
+        DATA: see hnncompile.explore.training."""
+        from .explore import write, write_training
         from .trace import point_of
 
+        if "train" in kwargs and "train" not in self.inputs:
+            return write_training(self, path, args, kwargs)
         point, _ = point_of(self, args, kwargs, upstream=False)
         return write(self, path, point)
 
