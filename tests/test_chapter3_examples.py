@@ -413,3 +413,11 @@ def test_the_examples_readme_walks_chapter_3():
     assert chapter.count("<!-- generated code goes here") == len(PROGRAMS)
     for script in ("chapter3_spiral", "chapter3_digits", "makemore_mlp"):
         assert f"$ python examples/{script}.py" in chapter
+
+
+def test_scikit_learn_is_an_examples_extra_not_a_dependency():
+    tomllib = pytest.importorskip("tomllib")
+    project = tomllib.loads((EXAMPLES.parent / "pyproject.toml").read_text())
+    project = project["project"]
+    assert project["optional-dependencies"]["examples"] == ["scikit-learn>=1.0"]
+    assert not any("scikit" in d for d in project["dependencies"])
