@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import array_target  # noqa: E402
 import compile_time  # noqa: E402
 import compile_vs  # noqa: E402
+import matrices  # noqa: E402
 import scalar  # noqa: E402
 
 
@@ -29,6 +30,8 @@ def main(argv: list[str] | None = None) -> None:
     compile_vs.main(["10", "--budget", "5"] if quick else [])
     print("\n## (c) the array target on 10^6 points\n")
     array_target.main(["--points", "1000", "--rounds", "1"] if quick else [])
+    print("\n## (d) matrices: a 2-layer softmax classifier's gradient\n")
+    matrices.main(["--batch", "256", "--rounds", "1"] if quick else [])
     print("\n## compile time by size: linear?\n")
     compile_time.main([100] if quick else [100, 1000, 10000, 100000])
 

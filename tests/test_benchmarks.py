@@ -3,10 +3,13 @@ they cannot rot: they still import, run, and check their own answers."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import importlib.util
+import multiprocessing
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import hnncompile
@@ -65,3 +68,34 @@ def test_compile_comparison_and_tools_run_without_the_other_tools(capsys):
     ]
     with pytest.raises(tools.Unavailable, match="micrograd has no sigmoid"):
         tools.body(f.gates, "micrograd")
+
+
+def _jax_reference(values: dict) -> tuple:
+    """Run in a spawned worker: JAX's threads must not be in this process
+    when a later test forks it."""
+    return load("matrices").jax_reference(values)
+
+
+def test_matrices_benchmark_runs_and_its_hand_versions_agree_with_jax(capsys):
+    matrices = load("matrices")
+    sizes = ["--batch", "50", "--features", "6", "--hidden", "9", "--classes", "4"]
+    rows = matrices.main([*sizes, "--rounds", "1", "--tools", ""])
+    assert [row["dtype"] for row in rows] == ["float64", "float32"]
+    assert all(row["fused_ratio"] > 0 for row in rows)
+    out = capsys.readouterr().out
+    assert "| float64 | " in out and "| float32 | " in out
+    # hnncompile's own cells are times, or say why there are none.
+    assert all("value_and_grad_ratio" in row for row in rows) or (
+        "not available: matrices.hnn:" in out
+    )
+    pytest.importorskip("jax")
+    values = matrices.inputs(50, 6, 9, 4, np.float64, seed=1)
+    spawn = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=spawn) as pool:
+        value, grads = pool.submit(_jax_reference, values).result()
+    for by_hand in (matrices.op_by_op, matrices.fused):
+        hand_value, hand_grads = by_hand(**values)
+        assert hand_value == pytest.approx(value, rel=1e-10)
+        for name, got, want in zip(matrices.WEIGHTS, hand_grads, grads):
+            assert got.shape == values[name].shape, name
+            np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-13)
