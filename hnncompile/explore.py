@@ -37,7 +37,7 @@ STEP_SIZE = 0.01  # the tutorial's step in chapter 1
 def page(f: CompiledFunction, point: Mapping[str, float] | None = None) -> str:
     """The explorer page for `f`, starting at `point` (missing inputs start
     at 1). Raises draw.DrawingUnavailable without Graphviz."""
-    from .compiled import _array_shape
+    from .trace import array_shape as _array_shape
 
     for name, value in (point or {}).items():
         shape = _array_shape(value)

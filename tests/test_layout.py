@@ -1,5 +1,6 @@
-"""How the code is laid out: a target says in one place what it cannot
-write, and each module of the code generator holds one idea."""
+"""How the code is laid out: imports run one way, a target says in one
+place what it cannot write, and each module of the code generator holds
+one idea."""
 
 from __future__ import annotations
 
@@ -16,6 +17,145 @@ from hnncompile.gates import GATES, Gate
 from hnncompile.ir import Eqn, GateList, Wire
 
 PACKAGE = Path(hnncompile.__file__).parent
+# The study tools and the command line sit above the compiled object; the
+# code generator sits below it.
+ABOVE_CODEGEN = {
+    "hnncompile",
+    "hnncompile.__main__",
+    "hnncompile.cli",
+    "hnncompile.compiled",
+    "hnncompile.draw",
+    "hnncompile.explore",
+    "hnncompile.gradcheck",
+    "hnncompile.slope",
+    "hnncompile.trace",
+}
+STUDY_TOOLS = ["trace", "draw", "explore", "gradcheck", "slope"]
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def modules() -> dict[str, Path]:
+    return {module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def imported(name: str, source: str, known: set[str]) -> set[str]:
+    """The hnncompile modules that the module `name` imports, anywhere in
+    it (inside functions too), except in `if TYPE_CHECKING:` blocks."""
+    is_package = name == "hnncompile" or any(k.startswith(name + ".") for k in known)
+    package = name if is_package else name.rpartition(".")[0]
+    found = set()
+    stack: list[ast.AST] = [ast.parse(source)]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            stack.extend(node.orelse)
+            continue
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                origin = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                origin = node.module or ""
+            for alias in node.names:  # a module, or a name the module holds
+                submodule = f"{origin}.{alias.name}"
+                found.add(submodule if submodule in known else origin)
+        stack.extend(ast.iter_child_nodes(node))
+    return {module for module in found if module in known and module != name}
+
+
+def import_graph() -> dict[str, set[str]]:
+    known = modules()
+    names = set(known)
+    return {
+        name: imported(name, path.read_text(encoding="utf-8"), names)
+        for name, path in known.items()
+    }
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One cycle of the graph as a path that ends where it starts, or None
+    (an explicit-stack depth-first search)."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for start in sorted(graph):
+        if start in state:
+            continue
+        path = [start]
+        state[start] = 1
+        stack = [iter(sorted(graph[start]))]
+        while stack:
+            successor = next(stack[-1], None)
+            if successor is None:
+                state[path.pop()] = 2
+                stack.pop()
+            elif state.get(successor) == 1:
+                return path[path.index(successor) :] + [successor]
+            elif successor not in state:
+                state[successor] = 1
+                path.append(successor)
+                stack.append(iter(sorted(graph.get(successor, ()))))
+    return None
+
+
+def test_the_import_reader_sees_lazy_imports_and_skips_type_checking():
+    known = {"hnncompile", "hnncompile.a", "hnncompile.b", "hnncompile.c"}
+    source = (
+        "from typing import TYPE_CHECKING\n"
+        "from . import a\n"
+        "if TYPE_CHECKING:\n"
+        "    from .c import Thing\n"
+        "def later():\n"
+        "    from .b import thing\n"
+    )
+    assert imported("hnncompile.x", source, known) == {
+        "hnncompile.a",
+        "hnncompile.b",
+    }
+    assert imported("hnncompile.codegen.plan", "from .. import a", known) == {
+        "hnncompile.a"
+    }
+
+
+def test_the_cycle_finder_finds_a_cycle_and_only_a_cycle():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": set()}) is None
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) is None
+
+
+def test_the_graph_holds_the_packages_real_imports():
+    graph = import_graph()
+    assert "hnncompile.loader" in graph["hnncompile.compiled"]
+    assert "hnncompile.trace" in graph["hnncompile.compiled"]  # f.trace, lazily
+    assert "hnncompile.codegen.plan" in graph["hnncompile.codegen.target"]
+    assert "hnncompile.gates" in graph["hnncompile.codegen.plan"]
+
+
+def test_hnncompiles_modules_import_each_other_without_a_cycle():
+    assert find_cycle(import_graph()) is None
+
+
+def test_the_code_generator_imports_nothing_above_it():
+    graph = import_graph()
+    for name, imports in graph.items():
+        if name == "hnncompile.codegen" or name.startswith("hnncompile.codegen."):
+            assert not imports & ABOVE_CODEGEN, name
+
+
+@pytest.mark.parametrize("tool", STUDY_TOOLS)
+def test_the_study_tools_do_not_import_the_compiled_object(tool):
+    assert "hnncompile.compiled" not in import_graph()[f"hnncompile.{tool}"]
 
 
 def test_each_codegen_module_says_what_it_holds_and_stays_short():
