@@ -9,8 +9,10 @@ keywords still take the user's names. The methods that are ours (`grad`,
 `bind`, `trace`, `draw`, `explore`) take every input name by keyword and
 say when an array was given to a target of numbers.
 
-Its functions are loaded by loader.py, which keeps their lines visible to
-tracebacks.
+The module comes from the code generator once, as a
+codegen.GeneratedModule, with the wires' identifiers and, for the js
+target, the Python module that runs; its functions are loaded by loader.py
+(which keeps their lines visible to tracebacks).
 """
 
 from __future__ import annotations
@@ -51,38 +53,29 @@ class CompiledFunction:
             target's, which give the same numbers).
     """
 
-    def __init__(
-        self,
-        gates: GateList,
-        source: str,
-        wrt: tuple[str, ...],
-        python_names: dict[str, str],
-        target: str = "python",
-    ) -> None:
+    def __init__(self, gates: GateList, module: codegen.GeneratedModule) -> None:
         self.gates = gates
         self.inputs: tuple[str, ...] = gates.inputs
         self.output: str = gates.output
-        self.wrt: tuple[str, ...] = wrt
-        self.source: str = source
-        self.target: str = target
+        self.wrt: tuple[str, ...] = module.wrt
+        self.source: str = module.source
+        self.target: str = module.target
         self.passes: tuple[PassResult, ...] = ()  # with optimize=True: each pass
         # value_and_grad(*inputs, dout=1.0) -> (value, gradients), one pass;
         # generated on its first call.
         self.value_and_grad: Callable[..., Any] = self._build_value_and_grad
         self._value_and_grad_source: str | None = None
         self._trace: Callable[..., Any] | None = None  # see trace.py
-        # The functions come from `source`; a JavaScript module cannot run
-        # here, so a `js` object calls the same gates' Python module.
-        self._runs_as = target if codegen.TARGETS[target].runs_in_python else "python"
-        if self._runs_as != target:
-            source = codegen.generate(gates, wrt=wrt, comments=False)
-        namespace = load_module(source, self.output)
+        # The functions come from `module.runnable`: `source` itself, except
+        # that a JavaScript module cannot run here, so a `js` object calls
+        # the same gates' Python module.
+        self._runs_as = module.runs_as
+        namespace = load_module(module.runnable, self.output)
         self.forward: Callable[..., Any] = namespace["forward"]
         self.backward: Callable[..., Any] = namespace["backward"]
+        names = module.identifiers
         self._renamed = {
-            user: python_names[user]
-            for user in gates.inputs
-            if user != python_names[user]
+            user: names[user] for user in gates.inputs if user != names[user]
         }
         if self._renamed:
             self.forward = _taking_user_names(self.forward, self._renamed)

@@ -26,14 +26,16 @@ The package, one idea a module:
 Adding an operation is one entry in the catalogue (gates.py) and, only
 where a target writes it differently, a few lines in that target's module.
 
-The entry points: `generate` (the module's text), `generate_value_and_grad` (the fast path),
+The entry points: `generate_module` (what the compiled object needs, once),
+`generate` (the module's text), `generate_value_and_grad` (the fast path),
 `generate_trace` (for the study tools) and `generate_switches` (for the
 gradient checker).
 """
 
 from __future__ import annotations
 
-from typing import Collection
+from dataclasses import dataclass
+from typing import Collection, Mapping
 
 from ..ir import Eqn, GateList
 from .js_target import JsTarget
@@ -57,11 +59,13 @@ __all__ = [
     "TARGETS",
     "UNBROADCAST",
     "BackwardPlan",
+    "GeneratedModule",
     "Names",
     "Target",
     "broadcast_sources",
     "contribution_counts",
     "generate",
+    "generate_module",
     "generate_switches",
     "generate_trace",
     "generate_value_and_grad",
@@ -73,6 +77,54 @@ __all__ = [
 TARGETS: dict[str, Target] = {
     target.name: target for target in (PythonTarget(), NumpyTarget(), JsTarget())
 }
+# The target whose module a compiled object runs where its own cannot run
+# in Python (js).
+RUNNABLE = "python"
+
+
+@dataclass(frozen=True)
+class GeneratedModule:
+    """Everything the compiled object needs from the code generator, made
+    once: the module, the identifiers it gives the wires, and the Python
+    module that runs (the module itself, except for a target whose modules
+    run elsewhere: js)."""
+
+    source: str  # the module, in the target's language
+    target: str
+    wrt: tuple[str, ...]  # the inputs backward returns gradients for, in order
+    identifiers: Mapping[str, str]  # each wire's name in the generated code
+    runnable: str  # the Python module whose functions the object calls...
+    runs_as: str  # ...and the target it is written for
+
+
+def generate_module(
+    gates: GateList,
+    *,
+    wrt: Collection[str] | None = None,
+    comments: bool = True,
+    target: str = "python",
+    propagate_copies: bool = False,
+) -> GeneratedModule:
+    """The module for `gates` in `target`'s language, with what the compiled
+    object needs beside it (see GeneratedModule). Raises CompileError at a
+    gate the target cannot write."""
+    language = TARGETS[target]
+    language.check(gates)
+    chosen = frozenset(gates.inputs if wrt is None else wrt)
+    names = Names.of(gates)
+    source = language.module(gates, names, chosen, comments, propagate_copies)
+    runs_as = target if language.runs_in_python else RUNNABLE
+    runnable = source
+    if runs_as != target:
+        runnable = TARGETS[runs_as].module(gates, names, chosen, comments=False)
+    return GeneratedModule(
+        source=source,
+        target=target,
+        wrt=tuple(name for name in gates.inputs if name in chosen),
+        identifiers=names.value,
+        runnable=runnable,
+        runs_as=runs_as,
+    )
 
 
 def generate(
