@@ -124,16 +124,14 @@ def _compile(
             passes = (PassResult("lower", gates),)
             gates, more = optimization.optimize(gates)
             passes += more
-        module = codegen.generate(
+        module = codegen.generate_module(
             gates,
             wrt=wrt_inputs,
             comments=comments,
             target=target,
             propagate_copies=optimize,
         )
-        f = CompiledFunction(
-            gates, module, wrt_inputs, codegen.identifiers(gates), target
-        )
+        f = CompiledFunction(gates, module)
         f.passes = passes
     for warning in found:
         warnings.warn(warning, stacklevel=stacklevel)

@@ -9,143 +9,27 @@ keywords still take the user's names. The methods that are ours (`grad`,
 `bind`, `trace`, `draw`, `explore`) take every input name by keyword and
 say when an array was given to a target of numbers.
 
-Each generated module is also written to a file of its own in a temporary
-folder (removed when the process exits), because Python before 3.13 prints
-an uncaught exception's traceback from files only: so a script that dies in
-a generated function shows the generated line. The text stays in linecache
-and on disk while a function from it lives, and for a few modules after
-(KEPT_AFTER_DEATH), so that a traceback printed later still shows it.
+The module comes from the code generator once, as a
+codegen.GeneratedModule, with the wires' identifiers and, for the js
+target, the Python module that runs; its functions are loaded by loader.py
+(which keeps their lines visible to tracebacks).
 """
 
 from __future__ import annotations
 
-import atexit
-import builtins
-import collections
-import contextlib
 import html
-import itertools
-import linecache
-import os
-import re
-import shutil
-import tempfile
-import threading
-import types
-import weakref
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from . import codegen
 from .ir import GateList
+from .loader import load_module
+from .trace import array_shape
 
 if TYPE_CHECKING:
     from .optimize import PassResult
     from .trace import Trace
-
-_module_numbers = itertools.count(1)
-MAX_DRAWN_GATES = 300  # a notebook or an explorer page draws programs up to this size
-
-
-# How many modules whose functions are all gone keep their text in
-# linecache, for the tracebacks still to be printed (a logged or saved
-# exception formats its lines later), and how much text that may be at most.
-KEPT_AFTER_DEATH = 16
-KEPT_AFTER_DEATH_CHARACTERS = 4_000_000
-_dead: collections.OrderedDict[str, int] = collections.OrderedDict()
-_dead_lock = threading.RLock()  # a finalizer may run inside another's lock
-
-
-def load_module(source: str, label: str) -> dict[str, Any]:
-    """Execute generated source in a fresh namespace and return it.
-
-    The source is registered with linecache, so tracebacks and
-    inspect.getsource show the generated lines, for as long as one of its
-    functions lives, and afterwards while it is one of the last
-    KEPT_AFTER_DEATH modules to go (a traceback may be printed after the
-    object it came from is gone): so that compiling many programs does not
-    keep every module's text.
-    """
-    filename = _source_file(source, label, next(_module_numbers))
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    namespace: dict[str, Any] = {"__name__": "hnncompile_generated"}
-    for part in _top_level_parts(source):
-        exec(builtins.compile(part, filename, "exec"), namespace)  # noqa: S102
-    functions = [v for v in namespace.values() if isinstance(v, types.FunctionType)]
-    alive = [len(functions)]
-
-    def forget_one() -> None:
-        alive[0] -= 1
-        if not alive[0]:
-            _retire(filename, len(source))
-
-    for function in functions:
-        weakref.finalize(function, forget_one)
-    return namespace
-
-
-def _retire(filename: str, size: int) -> None:
-    """Keep a module whose functions are gone among the last few kept,
-    dropping the oldest from linecache."""
-    with _dead_lock:
-        _dead[filename] = size
-        total = sum(_dead.values())
-        while _dead and (
-            len(_dead) > KEPT_AFTER_DEATH or total > KEPT_AFTER_DEATH_CHARACTERS
-        ):
-            oldest, oldest_size = _dead.popitem(last=False)
-            total -= oldest_size
-            linecache.cache.pop(oldest, None)
-            if not oldest.startswith("<"):
-                with contextlib.suppress(OSError):
-                    os.remove(oldest)
-
-
-_folder: list[str] = []  # the temporary folder of this process's modules
-
-
-def _remove_folder(folder: str, owner: int) -> None:
-    if os.getpid() == owner:  # not in a forked child: the folder is its parent's
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _source_file(source: str, label: str, number: int) -> str:
-    """The name the module's code is compiled under: a file holding the
-    source, or, where no file can be written, `<hnncompile label #n>`
-    (linecache still has the text for tracebacks formatted in Python)."""
-    label = re.sub(r"\W", "_", label)[:40]
-    try:
-        with _dead_lock:
-            if not _folder:
-                _folder.append(tempfile.mkdtemp(prefix="hnncompile-"))
-                atexit.register(_remove_folder, _folder[0], os.getpid())
-        path = os.path.join(_folder[0], f"{label}-{number}.py")
-        with open(path, "w", encoding="utf-8") as file:
-            file.write(source)
-        return path
-    except OSError:
-        return f"<hnncompile {label} #{number}>"
-
-
-_TOP_LEVEL_DEF = re.compile(r"^(?=def )", re.MULTILINE)
-
-
-def _top_level_parts(source: str) -> list[str]:
-    """The module cut before each top-level `def`, each part padded with
-    blank lines so that its line numbers are the module's.
-
-    CPython's compiler holds the whole syntax tree of what it compiles: for
-    a 10^5-gate module, about 1 GB, and faulting that memory in cost more
-    than the compiling. One function at a time, the peak is the largest
-    function's tree, and compile time stays close to linear in size.
-    """
-    starts = [match.start() for match in _TOP_LEVEL_DEF.finditer(source)]
-    bounds = sorted({0, *starts, len(source)})
-    return [
-        "\n" * source.count("\n", 0, start) + source[start:end]
-        for start, end in zip(bounds, bounds[1:])
-    ]
 
 
 class CompiledFunction:
@@ -169,38 +53,29 @@ class CompiledFunction:
             target's, which give the same numbers).
     """
 
-    def __init__(
-        self,
-        gates: GateList,
-        source: str,
-        wrt: tuple[str, ...],
-        python_names: dict[str, str],
-        target: str = "python",
-    ) -> None:
+    def __init__(self, gates: GateList, module: codegen.GeneratedModule) -> None:
         self.gates = gates
         self.inputs: tuple[str, ...] = gates.inputs
         self.output: str = gates.output
-        self.wrt: tuple[str, ...] = wrt
-        self.source: str = source
-        self.target: str = target
+        self.wrt: tuple[str, ...] = module.wrt
+        self.source: str = module.source
+        self.target: str = module.target
         self.passes: tuple[PassResult, ...] = ()  # with optimize=True: each pass
         # value_and_grad(*inputs, dout=1.0) -> (value, gradients), one pass;
         # generated on its first call.
         self.value_and_grad: Callable[..., Any] = self._build_value_and_grad
         self._value_and_grad_source: str | None = None
         self._trace: Callable[..., Any] | None = None  # see trace.py
-        # The functions come from `source`; a JavaScript module cannot run
-        # here, so a `js` object calls the same gates' Python module.
-        self._runs_as = target if codegen.TARGETS[target].runs_in_python else "python"
-        if self._runs_as != target:
-            source = codegen.generate(gates, wrt=wrt, comments=False)
-        namespace = load_module(source, self.output)
+        # The functions come from `module.runnable`: `source` itself, except
+        # that a JavaScript module cannot run here, so a `js` object calls
+        # the same gates' Python module.
+        self._runs_as = module.runs_as
+        namespace = load_module(module.runnable, self.output)
         self.forward: Callable[..., Any] = namespace["forward"]
         self.backward: Callable[..., Any] = namespace["backward"]
+        names = module.identifiers
         self._renamed = {
-            user: python_names[user]
-            for user in gates.inputs
-            if user != python_names[user]
+            user: names[user] for user in gates.inputs if user != names[user]
         }
         if self._renamed:
             self.forward = _taking_user_names(self.forward, self._renamed)
@@ -279,7 +154,7 @@ class CompiledFunction:
             what = "input" if name in inputs else "the gradient from above"
             described.append((f"{what} {name!r}", v))
         for what, value in described:
-            shape = _array_shape(value)
+            shape = array_shape(value)
             if shape is not None:
                 raise TypeError(
                     f"{what} is {shape}, and the {self.target} target takes "
@@ -373,17 +248,6 @@ class CompiledFunction:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def _array_shape(value: Any) -> str | None:
-    """What an array or a list is, in words ("an array of shape (2,)");
-    None for a number, a NumPy scalar or a 0-d array."""
-    if isinstance(value, (list, tuple)):
-        return f"a {type(value).__name__} of {_count(len(value), 'element')}"
-    ndim = getattr(value, "ndim", 0)
-    if isinstance(ndim, int) and ndim > 0:
-        return f"an array of shape {tuple(getattr(value, 'shape', ()))}"
-    return None
 
 
 def _taking_user_names(function: Callable, renamed: dict[str, str]) -> Callable:

@@ -22,7 +22,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from .compiled import MAX_DRAWN_GATES
 from .gates import GATES, fill
 from .ir import Wire
 from .trace import point_of, summary, trace
@@ -35,6 +34,7 @@ if TYPE_CHECKING:
 VALUE_COLOUR = "#1e8449"  # green, as the tutorial's forward values
 GRADIENT_COLOUR = "#c0392b"  # red, as its gradients
 FORMATS = (".svg", ".png", ".dot")
+MAX_DRAWN_GATES = 300  # a notebook or an explorer page draws programs up to this size
 
 
 class DrawingUnavailable(RuntimeError):

@@ -172,7 +172,7 @@ def page(
     at 1), or, with `train` (see `training`), the page that trains `f` on
     its data set from `train.start`. Raises draw.DrawingUnavailable
     without Graphviz."""
-    from .compiled import _array_shape
+    from .trace import array_shape as _array_shape
 
     if train is not None:
         point = train.start
@@ -454,7 +454,7 @@ def _backward_steps(f: CompiledFunction, lines: list[str]) -> tuple[list[dict], 
     out), and the rule as pieces of text and [wire, "value"|"gradient",
     identifier] for the page to show in names and in numbers. The lines
     are matched to the plan in the order the code generator writes them."""
-    plan = codegen.plan_backward(f.gates, f.wrt, "js")
+    plan = codegen.plan_backward(f.gates, f.wrt, codegen.TARGETS["js"])
     names = codegen.Names.of(f.gates)
     gate_index = {eqn.out: i for i, eqn in enumerate(f.gates.eqns)}
     steps, expressions, assigned = [], [], set()

@@ -36,8 +36,8 @@ import numbers
 from typing import Any, NamedTuple
 
 from .codegen import generate_switches
-from .compiled import load_module
 from .gates import GATES
+from .loader import load_module
 
 STEP = 1e-5  # the default step, relative to |x| beyond 1
 SHRINK = 6  # the step is divided by 10 up to this many times

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .codegen import generate_trace
-from .compiled import load_module
 from .gates import GATES, fill
 from .ir import Wire
+from .loader import load_module
 
 if TYPE_CHECKING:
     from .compiled import CompiledFunction
@@ -184,3 +184,15 @@ def _number(value: Any, digits: int = 10) -> str:
         return f"{value + 0.0:.{digits}g}"  # + 0.0 turns -0.0 into 0.0
     except (TypeError, ValueError):
         return str(value)
+
+
+def array_shape(value: Any) -> str | None:
+    """What an array or a list is, in words ("an array of shape (2,)");
+    None for a number, a NumPy scalar or a 0-d array."""
+    if isinstance(value, (list, tuple)):
+        n = len(value)
+        return f"a {type(value).__name__} of {n} element{'' if n == 1 else 's'}"
+    ndim = getattr(value, "ndim", 0)
+    if isinstance(ndim, int) and ndim > 0:
+        return f"an array of shape {tuple(getattr(value, 'shape', ()))}"
+    return None

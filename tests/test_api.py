@@ -161,7 +161,7 @@ def test_dropped_programs_leave_only_the_last_few_sources_behind():
     import gc
     import linecache
 
-    from hnncompile import compiled
+    from hnncompile import loader
 
     f = hnncompile.compile("q = a * b\nf = exp(q)")
     f.value_and_grad(1.0, 2.0)
@@ -177,14 +177,14 @@ def test_dropped_programs_leave_only_the_last_few_sources_behind():
     gc.collect()
     assert filenames <= set(linecache.cache)  # kept a while, for tracebacks
     dropped = []
-    for i in range(3 * compiled.KEPT_AFTER_DEATH):
+    for i in range(3 * loader.KEPT_AFTER_DEATH):
         g = hnncompile.compile(f"f = a * {i}")
         dropped.append(g.forward.__code__.co_filename)
         del g
     gc.collect()
     assert not filenames & set(linecache.cache)
     kept = [name for name in dropped if name in linecache.cache]
-    assert len(kept) == compiled.KEPT_AFTER_DEATH
+    assert len(kept) == loader.KEPT_AFTER_DEATH
     # The files the modules were written to go with them.
     assert not any(os.path.exists(name) for name in filenames)
     assert [name for name in dropped if os.path.exists(name)] == kept

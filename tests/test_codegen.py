@@ -236,7 +236,7 @@ def test_comments_teach_in_the_tutorials_words():
 def test_comment_wrapping_fills_lines_as_textwrap_does(words, indent):
     import textwrap
 
-    from hnncompile.codegen import LINE_LENGTH, _wrap
+    from hnncompile.codegen.text import LINE_LENGTH, _wrap
 
     text = " ".join(words)
     expected = textwrap.wrap(

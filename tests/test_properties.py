@@ -203,11 +203,11 @@ def long_name_programs(draw) -> tuple[str, str]:
 def test_long_names_are_split_as_black_splits_them_without_black(case):
     from unittest import mock
 
-    from hnncompile import codegen
+    from hnncompile.codegen import text
 
     program, target = case
     refuse = mock.patch.object(
-        codegen, "_black_statement", side_effect=AssertionError("black ran")
+        text, "_black_statement", side_effect=AssertionError("black ran")
     )
     for comments in (True, False):
         with refuse:

@@ -1,0 +1,131 @@
+"""The numpy target: the python target's modules, on arrays.
+
+Inputs are NumPy arrays of shapes that broadcast together (or numbers).
+What this target writes beyond the python target's lines: each function
+opens with `floats(...)`, which takes lists as arrays and booleans and
+integers as floats; a one-number `dout` is spread over the output's shape;
+a gradient is summed back to its wire's shape with `unbroadcast` where the
+plan says so (plan.unbroadcast_points); a fan-out adds with `d = d + g`,
+never in place (arrays are shared between gradients); and the fast path
+releases each temporary at its last use, so that NumPy can reuse memory.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..gates import Gate
+from .python_target import PythonTarget
+from .text import LINE_LENGTH, _wrap
+
+# The array target's one helper, written into a module that needs it.
+UNBROADCAST = '''
+def unbroadcast(grad, like):
+    """`grad` summed over the axes along which `like` was broadcast.
+
+    A weight used on every data point gets the sum of the gradients from
+    all of them, so each gradient has the shape of its own input.
+    """
+    shape = np.shape(like)
+    if np.shape(grad) == shape:
+        return grad
+    extra = np.ndim(grad) - len(shape)  # leading axes that `like` lacks
+    stretched = [extra + i for i, n in enumerate(shape) if n == 1]
+    grad = np.sum(grad, axis=(*range(extra), *stretched))
+    return np.reshape(grad, shape) if stretched else grad
+'''.strip("\n")
+# ... and the one that takes every input as floats, at the top of each function.
+FLOATS = '''
+def floats(*inputs):
+    """The inputs as floating-point numbers: a list or tuple is an array, and
+    booleans and integers become floats (so True + True is 2, and x**-1 and
+    x**2 neither fail nor wrap around); float32 stays float32.
+    """
+    converted = []
+    for x in inputs:
+        if isinstance(x, (list, tuple)):
+            x = np.asarray(x)
+        if isinstance(x, int):  # bool is an int too
+            x = float(x)
+        elif getattr(x, "dtype", None) is not None and x.dtype.kind in "biu":
+            x = x.astype(np.float64)  # a Dask array stays lazy
+        converted.append(x)
+    return converted
+'''.strip("\n")
+
+_ARRAYS_NOTE = (
+    "The inputs may be NumPy arrays of shapes that broadcast together, or "
+    "numbers; each gradient has the shape of its own input. Lists and "
+    "tuples are taken as arrays, booleans and integers as floats."
+)
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class NumpyTarget(PythonTarget):
+    name = "numpy"
+    import_line = "import numpy as np"
+    prefix = "np."
+    zero = "0.0 * np.ones_like({x})"
+    in_place = False
+    broadcasts = True
+
+    def refuses(self, gate: Gate) -> str | None:
+        return None  # arrays are what the array-only gates need
+
+    def notes(self) -> list[str]:
+        return _wrap(_ARRAYS_NOTE, indent=0)
+
+    def converted_inputs(self, params: list[str]) -> list[str]:
+        """`a, x, b = floats(a, x, b)`, as many lines as the line length
+        needs (none for a program without inputs)."""
+        lines, group = [], []
+
+        def line(names: list[str]) -> str:
+            if len(names) == 1:
+                return f"[{names[0]}] = floats({names[0]})"
+            return f"{', '.join(names)} = floats({', '.join(names)})"
+
+        for name in params:
+            if group and len(line([*group, name])) + 4 > LINE_LENGTH:
+                lines.append(line(group))
+                group = []
+            group.append(name)
+        if group:
+            lines.append(line(group))
+        return lines
+
+    def helpers(self, converted: bool, unbroadcast: bool) -> list[str]:
+        return [
+            *([FLOATS] if converted else []),
+            *([UNBROADCAST] if unbroadcast else []),
+        ]
+
+    def spread_dout(self, dout: str, out: str, comments: bool) -> list[str]:
+        lines = []
+        if comments:
+            lines.append(f"# one number for {dout} means the same for every element")
+        lines.append(f"{dout} = {dout} * np.ones_like({out})")
+        return lines
+
+    def summed_back(self, contribution: str, like: str) -> str:
+        return f"unbroadcast({contribution}, {like})"
+
+    def released(self, body: list[str], keep: set[str]) -> list[str]:
+        """`del` each local array after the line that last reads it, so that
+        its memory is free for the next one."""
+        assigned = {line.split(" = ", 1)[0] for line in body if " = " in line}
+        last_use: dict[str, int] = {}
+        for i, line in enumerate(body):
+            for name in _IDENTIFIER.findall(line):
+                if name in assigned:
+                    last_use[name] = i
+        released: dict[int, list[str]] = {}
+        for name, i in last_use.items():
+            if name not in keep:
+                released.setdefault(i, []).append(name)
+        lines = []
+        for i, line in enumerate(body):
+            lines.append(line)
+            if i in released:
+                lines.append(f"del {', '.join(sorted(released[i]))}")
+        return lines

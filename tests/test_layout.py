@@ -1,0 +1,278 @@
+"""How the code is laid out: imports run one way, a target says in one
+place what it cannot write, and the code generator hands the compiled
+object everything it needs, once."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+from unittest import mock
+
+import pytest
+
+import hnncompile
+from hnncompile import codegen, lower, parse
+from hnncompile.errors import CompileError
+from hnncompile.gates import GATES, Gate
+from hnncompile.ir import Const, Eqn, GateList, Wire
+
+PACKAGE = Path(hnncompile.__file__).parent
+# The study tools and the command line sit above the compiled object; the
+# code generator sits below it.
+ABOVE_CODEGEN = {
+    "hnncompile",
+    "hnncompile.__main__",
+    "hnncompile.cli",
+    "hnncompile.compiled",
+    "hnncompile.draw",
+    "hnncompile.explore",
+    "hnncompile.gradcheck",
+    "hnncompile.slope",
+    "hnncompile.trace",
+}
+STUDY_TOOLS = ["trace", "draw", "explore", "gradcheck", "slope"]
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def modules() -> dict[str, Path]:
+    return {module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def imported(name: str, source: str, known: set[str]) -> set[str]:
+    """The hnncompile modules that the module `name` imports, anywhere in
+    it (inside functions too), except in `if TYPE_CHECKING:` blocks."""
+    is_package = name == "hnncompile" or any(k.startswith(name + ".") for k in known)
+    package = name if is_package else name.rpartition(".")[0]
+    found = set()
+    stack: list[ast.AST] = [ast.parse(source)]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            stack.extend(node.orelse)
+            continue
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                origin = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                origin = node.module or ""
+            for alias in node.names:  # a module, or a name the module holds
+                submodule = f"{origin}.{alias.name}"
+                found.add(submodule if submodule in known else origin)
+        stack.extend(ast.iter_child_nodes(node))
+    return {module for module in found if module in known and module != name}
+
+
+def import_graph() -> dict[str, set[str]]:
+    known = modules()
+    names = set(known)
+    return {
+        name: imported(name, path.read_text(encoding="utf-8"), names)
+        for name, path in known.items()
+    }
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One cycle of the graph as a path that ends where it starts, or None
+    (an explicit-stack depth-first search)."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for start in sorted(graph):
+        if start in state:
+            continue
+        path = [start]
+        state[start] = 1
+        stack = [iter(sorted(graph[start]))]
+        while stack:
+            successor = next(stack[-1], None)
+            if successor is None:
+                state[path.pop()] = 2
+                stack.pop()
+            elif state.get(successor) == 1:
+                return path[path.index(successor) :] + [successor]
+            elif successor not in state:
+                state[successor] = 1
+                path.append(successor)
+                stack.append(iter(sorted(graph.get(successor, ()))))
+    return None
+
+
+def test_the_import_reader_sees_lazy_imports_and_skips_type_checking():
+    known = {"hnncompile", "hnncompile.a", "hnncompile.b", "hnncompile.c"}
+    source = (
+        "from typing import TYPE_CHECKING\n"
+        "from . import a\n"
+        "if TYPE_CHECKING:\n"
+        "    from .c import Thing\n"
+        "def later():\n"
+        "    from .b import thing\n"
+    )
+    assert imported("hnncompile.x", source, known) == {
+        "hnncompile.a",
+        "hnncompile.b",
+    }
+    assert imported("hnncompile.codegen.plan", "from .. import a", known) == {
+        "hnncompile.a"
+    }
+
+
+def test_the_cycle_finder_finds_a_cycle_and_only_a_cycle():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": set()}) is None
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) is None
+
+
+def test_the_graph_holds_the_packages_real_imports():
+    graph = import_graph()
+    assert "hnncompile.loader" in graph["hnncompile.compiled"]
+    assert "hnncompile.trace" in graph["hnncompile.compiled"]  # f.trace, lazily
+    assert "hnncompile.codegen.plan" in graph["hnncompile.codegen.target"]
+    assert "hnncompile.gates" in graph["hnncompile.codegen.plan"]
+
+
+def test_hnncompiles_modules_import_each_other_without_a_cycle():
+    assert find_cycle(import_graph()) is None
+
+
+def test_the_code_generator_imports_nothing_above_it():
+    graph = import_graph()
+    for name, imports in graph.items():
+        if name == "hnncompile.codegen" or name.startswith("hnncompile.codegen."):
+            assert not imports & ABOVE_CODEGEN, name
+
+
+@pytest.mark.parametrize("tool", STUDY_TOOLS)
+def test_the_study_tools_do_not_import_the_compiled_object(tool):
+    assert "hnncompile.compiled" not in import_graph()[f"hnncompile.{tool}"]
+
+
+def test_each_codegen_module_says_what_it_holds_and_stays_short():
+    for path in sorted((PACKAGE / "codegen").glob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        assert ast.get_docstring(ast.parse(source)), path.name
+        assert source.count("\n") <= 400, path.name
+
+
+# -- one place where a target refuses an operation -------------------------
+
+
+@dataclass(frozen=True)
+class ArrayGate(Gate):
+    array_only: str | None = None
+
+
+MATMUL = ArrayGate(
+    name="fake_matmul",
+    inputs=("x", "y"),
+    forward="{x} @ {y}",
+    grads=("{dout} @ {y}.T", "{x}.T @ {dout}"),
+    explain="the matrix product",
+    array_only="the matrix product",
+)
+
+
+def matmul_program() -> GateList:
+    source = "c = a + b\nm = a @ b\n"
+    return GateList(
+        inputs=("a", "b"),
+        eqns=(
+            Eqn("c", "add", (Wire("a"), Wire("b")), line=1, column=5),
+            Eqn("m", "fake_matmul", (Wire("a"), Wire("c")), line=2, column=5),
+        ),
+        output="m",
+        source_names=frozenset({"a", "b", "c", "m"}),
+        source=source,
+    )
+
+
+def test_every_gate_of_the_catalogue_is_written_by_every_target():
+    for target in codegen.TARGETS.values():
+        assert [g for g in GATES.values() if target.refuses(g)] == []
+
+
+@pytest.mark.parametrize("target", ["python", "js"])
+def test_a_target_of_numbers_refuses_an_array_gate_where_it_is(monkeypatch, target):
+    monkeypatch.setitem(GATES, "fake_matmul", MATMUL)
+    assert codegen.TARGETS[target].refuses(MATMUL) == "the matrix product"
+    for generate in (codegen.generate, codegen.generate_module):
+        with pytest.raises(CompileError) as caught:
+            generate(matmul_program(), target=target)
+        assert (caught.value.line, caught.value.column) == (2, 5)
+        assert caught.value.message == (
+            "the matrix product needs the array target: compile with target='numpy'"
+        )
+
+
+def test_the_array_target_writes_an_array_gate(monkeypatch):
+    monkeypatch.setitem(GATES, "fake_matmul", MATMUL)
+    assert codegen.TARGETS["numpy"].refuses(MATMUL) is None
+    source = codegen.generate(matmul_program(), target="numpy", comments=False)
+    assert "    m = a @ c\n" in source
+    assert "    dc = a.T @ dout\n" in source
+
+
+# -- the generator hands everything over once ------------------------------
+
+
+def gates_of(source: str):
+    return lower.lower(parse.parse(source))
+
+
+def test_the_generated_module_carries_what_the_compiled_object_needs():
+    gates = gates_of("lambda = a * b + c\nf = sigmoid(lambda)")
+    module = codegen.generate_module(gates, wrt=["c", "a"], target="js")
+    assert module.source == codegen.generate(gates, wrt=["a", "c"], target="js")
+    assert module.source.startswith("// Generated by hnncompile")
+    assert module.runnable == codegen.generate(gates, wrt=["a", "c"], comments=False)
+    assert (module.target, module.runs_as, module.wrt) == ("js", "python", ("a", "c"))
+    assert dict(module.identifiers) == codegen.identifiers(gates)
+    assert module.identifiers["lambda"] == "lambda_"
+    python = codegen.generate_module(gates, target="numpy")
+    assert python.runnable is python.source
+    assert (python.runs_as, python.wrt) == ("numpy", ("a", "b", "c"))
+
+
+@pytest.mark.parametrize("target", ["python", "numpy", "js"])
+def test_compiling_asks_the_code_generator_once(target):
+    calls = []
+    real = codegen.Names.of
+
+    def counted(gates):
+        calls.append(gates)
+        return real(gates)
+
+    again = {"side_effect": AssertionError("asked again")}
+    with (
+        mock.patch.object(codegen, "generate", **again),
+        mock.patch.object(codegen, "identifiers", **again),
+        mock.patch.object(codegen.Names, "of", counted),
+    ):
+        f = hnncompile.compile("lambda = a * b + c\nf = sigmoid(lambda)", target=target)
+    assert len(calls) == 1  # the wires are named once
+    assert f(1.0, 2.0, -1.0) == pytest.approx(0.7310585786)
+    assert f.backward(1.0, 2.0, -1.0) == pytest.approx(
+        (0.3932238664, 0.1966119332, 0.1966119332)
+    )
+    assert f.forward.__name__ == "forward"
+
+
+def test_the_js_target_has_no_fast_path_module_of_its_own():
+    gates = gates_of("f = a * b")
+    with pytest.raises(ValueError, match="js target has no value_and_grad"):
+        codegen.generate_value_and_grad(gates, target="js")
+    f = hnncompile.compile("f = a * b", target="js")
+    assert f.value_and_grad(2.0, 3.0) == (6.0, (3.0, 2.0))
+    assert "def value_and_grad(a, b, dout=1.0):" in f.value_and_grad_source
