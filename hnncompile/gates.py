@@ -715,14 +715,13 @@ _ARRAY_GATES = (
             "np.multiply.outer({x}, {dout})",
         ),
         explain=(
-            "the matrix product: each element of {out} is a row of {x} times a "
-            "column of {y}, so {x} gets {dout} @ {y}.T, (n, k) @ (k, m) is {x}'s "
-            "(n, m), and {y} gets {x}.T @ {dout}, (m, n) @ (n, k) is {y}'s (m, k)"
+            "the matrix product sends {dout} @ {y}.T to {x}, (n, k) @ (k, m) is "
+            "{x}'s (n, m), and {x}.T @ {dout} to {y}, (m, n) @ (n, k) is {y}'s (m, k)"
         ),
         explain_inputs=(
-            "the matrix product sends {x} {dout} @ {y}.T: (n, k) @ (k, m) is "
+            "the matrix product sends {dout} @ {y}.T to {x}: (n, k) @ (k, m) is "
             "{x}'s shape (n, m)",
-            "the matrix product sends {y} {x}.T @ {dout}: (m, n) @ (n, k) is "
+            "the matrix product sends {x}.T @ {dout} to {y}: (m, n) @ (n, k) is "
             "{y}'s shape (m, k)",
         ),
         array_only="the matrix product",

@@ -59,6 +59,7 @@ from .syntax import (
     UnaryOp,
     Word,
     children,
+    leftmost,
     walk_postorder,
 )
 
@@ -164,6 +165,9 @@ class _Lowering:
         self.eqns: list[Eqn] = []
         # The outputs of an axis max or min, which `.values` may follow.
         self.extremes: set[str] = set()
+        # The names used as values, not only before a method's dot: worked
+        # out when first asked (see `is_value`).
+        self.values_named: set[str] | None = None
 
     def error(self, message: str, node) -> CompileError:
         return CompileError(
@@ -496,7 +500,12 @@ class _Lowering:
         func = ALIASES.get(node.func, node.func)
         gate = FUNCTIONS.get(func)
         elementwise = gate is not None and len(gate.inputs) == 1 and not gate.reduces
-        if isinstance(node.receiver, Name) and positional and elementwise:
+        if (
+            isinstance(node.receiver, Name)
+            and positional
+            and elementwise
+            and not self.is_value(node.receiver.id)
+        ):
             # Maths.exp(q), F.relu(x): a function through an unknown namespace.
             raise self.error(
                 f"unknown namespace '{node.receiver.id}': only "
@@ -531,7 +540,12 @@ class _Lowering:
             self.check_arity(node, len(positional), 0)
             return self.emit("transpose", (array,), node, out)
         if elementwise:
-            self.check_arity(node, len(positional), 0)
+            if positional:
+                raise self.error(
+                    f".{node.func}() takes no arguments, got {len(positional)}: "
+                    f"x.{node.func}() is {node.func}(x)",
+                    node,
+                )
             return self.emit(gate.name, (array,), node, out)
         if func in OPERATOR_FUNCTIONS:  # x.pow(2)
             self.check_arity(node, len(positional), 1)
@@ -544,6 +558,22 @@ class _Lowering:
             f"unknown method '{node.func}'{hint}; the methods are " + ", ".join(known),
             node,
         )
+
+    def is_value(self, name: str) -> bool:
+        """Whether the program uses `name` as a value: assigns it, or uses it
+        other than before a method's dot. `Maths` in `Maths.exp(q)` is
+        an unknown namespace unless it is."""
+        if self.values_named is None:
+            statements = self.program.statements
+            named = {s.target.id for s in statements if s.target is not None}
+            prefixes: set[Name] = set()
+            nodes = [n for s in statements for n in walk_postorder(s.value)]
+            for node in nodes:
+                if type(node) is Call and type(node.receiver) is Name:
+                    prefixes.add(node.receiver)
+            named.update(n.id for n in nodes if type(n) is Name and n not in prefixes)
+            self.values_named = named
+        return name in self.values_named
 
     def reduction(
         self, node, func, array, axis_nodes, keywords, out, method=False
@@ -589,7 +619,8 @@ class _Lowering:
             return self.emit(f"{func}_all", (array,), node, out)
         if not _integer_literal(axis_node):
             raise self.error(
-                "an axis is an integer literal, as in x.sum(0) or axis=-1", axis_node
+                "an axis is an integer literal, as in x.sum(0) or axis=-1",
+                leftmost(axis_node),
             )
         axis = self.value(self.literal(axis_node))
         gate = f"{func}_keepdims" if keepdims else f"{func}_axis"
@@ -621,7 +652,7 @@ class _Lowering:
             else:
                 raise self.error(
                     "a size in reshape/view is an integer literal, -1 or y.shape[k]",
-                    size_node,
+                    leftmost(size_node),
                 )
         return self.emit(f"reshape{len(sizes)}", (array, *operands), node, out)
 
@@ -696,7 +727,8 @@ class _Lowering:
             for bound in (node.lower, node.upper):
                 if bound is not None and not _integer_literal(bound):
                     raise self.error(
-                        "a slice's bounds are integer literals, as in x[1:3]", bound
+                        "a slice's bounds are integer literals, as in x[1:3]",
+                        leftmost(bound),
                     )
                 bounds.append("" if bound is None else self.literal(bound).text)
             return ":".join(bounds)
@@ -705,7 +737,7 @@ class _Lowering:
         raise self.error(
             "an index is an integer literal, a slice (1:3, :), None, an array "
             "of indices (C[X]) or a pick (P[range(n), Y])",
-            node,
+            leftmost(node),
         )
 
     def values(self, operands) -> tuple[Operand, ...]:

@@ -35,6 +35,7 @@ from .syntax import (
     Tuple,
     UnaryOp,
     Word,
+    leftmost,
 )
 
 # Words a statement may start with, as in the tutorial's JavaScript.
@@ -206,7 +207,7 @@ class _BuildAST(Transformer):
             raise self._error(
                 "a positional argument after a keyword argument: put the "
                 "positional ones first, as in sum(x, axis=1)",
-                _start(late),
+                leftmost(late),
             )
         seen: set[str] = set()
         for keyword in keywords:
@@ -260,22 +261,8 @@ class _BuildAST(Transformer):
         return Slice(lower, upper, colon.line, colon.column)
 
     def tuple(self, children: list) -> Tuple:
-        first = _start(children[0])
+        first = leftmost(children[0])
         return Tuple(tuple(children), first.line, first.column)
-
-
-def _start(node: Expr) -> Expr:
-    """A node that starts where `node`'s text starts, for a position: the
-    leftmost leaf below it (an operator's node stands at its operator)."""
-    while True:
-        if type(node) is BinOp:
-            node = node.left
-        elif type(node) in (Attribute, Subscript) or (
-            type(node) is Call and node.receiver is not None
-        ):
-            node = node.value if type(node) is not Call else node.receiver
-        else:
-            return node
 
 
 # What the user sees instead of Lark's terminal names.

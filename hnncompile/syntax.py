@@ -179,6 +179,23 @@ def children(node: Expr) -> tuple[Expr, ...]:
     return ()
 
 
+def leftmost(node: Expr) -> Expr:
+    """The node where `node`'s text starts, for a position: an operator's
+    node stands at its operator, a method call at its method's name."""
+    while True:
+        kind = type(node)
+        if kind is BinOp:
+            node = node.left
+        elif kind is Attribute or kind is Subscript:
+            node = node.value
+        elif kind is Call and node.receiver is not None:
+            node = node.receiver
+        elif kind is Slice and node.lower is not None:
+            node = node.lower
+        else:
+            return node
+
+
 def walk_postorder(root: Expr) -> Iterator[Expr]:
     """Yield every node under `root`, children before parents, left to right.
 
