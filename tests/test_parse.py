@@ -323,6 +323,13 @@ def test_matrix_programs_print_back_as_the_same_tree(program):
         to_source(s.value) for s in first.statements
     ]
     assert _shape(second.statements) == _shape(parse(printed).statements)
+    # lint's own walk finds the names the general walk finds
+    from hnncompile import lint
+    from hnncompile.syntax import walk_postorder
+
+    for statement in first.statements:
+        expected = [n for n in walk_postorder(statement.value) if type(n) is Name]
+        assert lint._names(statement.value) == expected
     try:
         lowered = str(lower(first, "numpy"))
     except hnncompile.CompileError as error:
