@@ -30,6 +30,7 @@ from .optimize import PassResult
 from .compiled import CompiledFunction
 from .errors import CompileError, CompileWarning
 from .gradcheck import GradcheckReport, gradcheck
+from .ir import GateList
 from .trace import Trace, trace
 
 __all__ = [
@@ -113,8 +114,8 @@ def _compile(
 ) -> CompiledFunction:
     with _garbage_collection_paused():
         program = parse.parse(source, filename)
-        gates = lower.lower(program)
-        wrt_inputs = _check_wrt(gates.inputs, wrt)
+        gates = lower.lower(program, target)
+        wrt_inputs = _check_wrt(gates, wrt)
         found = lint.lint(program, gates.output)
         # The syntax tree goes before the collector comes back on: its first
         # collection walks every object made while it was off and still held.
@@ -212,9 +213,13 @@ def _check_target(target: str) -> None:
         )
 
 
-def _check_wrt(inputs: tuple[str, ...], wrt: Sequence[str] | None) -> tuple[str, ...]:
+def _check_wrt(gates: GateList, wrt: Sequence[str] | None) -> tuple[str, ...]:
+    """The inputs to differentiate, in input order: those `wrt` names, or
+    (None) every input that is not data. Naming data (an index, a length,
+    a size) is a ValueError: it has no gradient."""
+    inputs = gates.inputs
     if wrt is None:
-        return inputs
+        return tuple(name for name in inputs if name not in gates.data)
     if isinstance(wrt, str):
         wrt = [wrt]
     wrt = set(wrt)
@@ -226,4 +231,9 @@ def _check_wrt(inputs: tuple[str, ...], wrt: Sequence[str] | None) -> tuple[str,
             f"{'is not an input' if len(unknown) == 1 else 'are not inputs'}; "
             f"the inputs are: {listed}"
         )
+    for name in inputs:
+        if name in wrt and name in gates.data:
+            raise ValueError(
+                f"{name!r} is data ({gates.why_data(name)}): it has no gradient"
+            )
     return tuple(name for name in inputs if name in wrt)

@@ -13,7 +13,16 @@ from __future__ import annotations
 
 from .errors import CompileWarning
 from .naming import GRADIENT_PREFIX  # dx is the gradient of x, here as in the tutorial
-from .syntax import BinOp, Call, Expr, Name, Program, UnaryOp, walk_postorder
+from .syntax import (
+    BinOp,
+    Call,
+    Expr,
+    Name,
+    Program,
+    UnaryOp,
+    children,
+    walk_postorder,
+)
 
 
 def lint(program: Program, output: str) -> list[CompileWarning]:
@@ -92,6 +101,8 @@ def _names(root: Expr) -> list[Name]:
             stack += (node.right, node.left)
         elif kind is UnaryOp:
             stack.append(node.operand)
-        elif kind is Call:
+        elif kind is Call and node.receiver is None and not node.keywords:
             stack.extend(reversed(node.args))
+        else:  # the array target's nodes: x.T, x[0], x.sum(axis=1), ...
+            stack.extend(reversed(children(node)))
     return found

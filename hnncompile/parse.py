@@ -20,12 +20,38 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from lark.parsers.lalr_analysis import Shift
 
 from .errors import CompileError
-from .syntax import BinOp, Call, Expr, Name, Number, Program, Statement, UnaryOp
+from .syntax import (
+    Attribute,
+    BinOp,
+    Call,
+    Expr,
+    Keyword,
+    Name,
+    Number,
+    Program,
+    Slice,
+    Statement,
+    Subscript,
+    Tuple,
+    UnaryOp,
+    Word,
+    leftmost,
+)
 
 # Words a statement may start with, as in the tutorial's JavaScript.
 DECLARATION_WORDS = ("var", "let", "const")
-# The one namespace a function may be called through: Math.exp(x).
+# The namespaces a function may be called through: Math.exp(x), as in the
+# tutorial's JavaScript, and np.exp(x), numpy.exp(x), torch.tanh(h), as in
+# NumPy and PyTorch code (the array target: see lower.py).
 FUNCTION_NAMESPACE = "Math"
+ARRAY_NAMESPACES = ("np", "numpy", "torch")
+NAMESPACES = (FUNCTION_NAMESPACE, *ARRAY_NAMESPACES)
+# The words a keyword argument's value may be, and the keywords they may be
+# the value of (everywhere else True and False are ordinary names).
+TRUTH_WORDS = ("True", "False")
+KEEPDIMS_WORDS = ("keepdims", "keepdim")
+# The word for a new axis in a subscript (x[:, None]).
+NEW_AXIS_WORD = "None"
 # The longest number literal read, in digits: Python's own limit on turning
 # digits into an int (sys.get_int_max_str_digits), which the generated code
 # would otherwise meet with a plain ValueError and no position.
@@ -50,7 +76,8 @@ def _grammar_path() -> Path:
 class _PostLexer:
     """Two adjustments to the token stream before the parser sees it.
 
-    - Newlines inside parentheses are dropped, so a long call can span lines.
+    - Newlines inside parentheses or brackets are dropped, so a long call
+      can span lines.
     - `var`, `let` or `const` starting a statement and followed by a name
       becomes a DECLARE token; anywhere else it stays an ordinary name, so
       `var = 3` is still a program.
@@ -63,9 +90,9 @@ class _PostLexer:
         at_statement_start = True
         held: Token | None = None  # a declaration word, until we see what follows
         for token in stream:
-            if token.type == "LPAR":
+            if token.type in _OPENING:
                 depth += 1
-            elif token.type == "RPAR":
+            elif token.type in _CLOSING:
                 depth = max(0, depth - 1)
             elif token.type == "_NEWLINE" and depth:
                 continue
@@ -90,10 +117,15 @@ class _PostLexer:
             yield held
 
 
-class _MistakeAt(Exception):
-    """Raised while parsing; parse() turns it into a CompileError."""
+_OPENING = ("LPAR", "LSQB")
+_CLOSING = ("RPAR", "RSQB")
 
-    def __init__(self, message: str, token: Token) -> None:
+
+class _MistakeAt(Exception):
+    """Raised while parsing; parse() turns it into a CompileError at the
+    token's (or the node's) line and column."""
+
+    def __init__(self, message: str, token) -> None:
         super().__init__(message)
         self.message = message
         self.token = token
@@ -148,22 +180,89 @@ class _BuildAST(Transformer):
         (token,) = children
         return Name(str(token), token.line, token.column)
 
-    def args(self, children: list) -> tuple[Expr, ...]:
+    def arguments(self, children: list) -> tuple[Expr, ...]:
         return tuple(children)
 
-    def call(self, children: list) -> Call:
-        func, args = children
-        return Call(str(func), args or (), func.line, func.column)
+    def keyword(self, children: list) -> Keyword:
+        name, value = children
+        if (
+            str(name) in KEEPDIMS_WORDS
+            and type(value) is Name
+            and value.id in TRUTH_WORDS
+        ):
+            value = Word(value.id, value.line, value.column)
+        return Keyword(str(name), value, name.line, name.column)
 
-    def dotted_call(self, children: list) -> Call:
-        namespace, func, args = children
-        if str(namespace) != FUNCTION_NAMESPACE:
-            raise self._error(
-                f"unknown namespace '{namespace}': only '{FUNCTION_NAMESPACE}.' "
-                f"may prefix a function, as in {FUNCTION_NAMESPACE}.exp(x)",
-                namespace,
+    def _split(self, arguments) -> tuple[tuple[Expr, ...], tuple[Keyword, ...]]:
+        """Positional arguments, then keyword ones, each keyword once."""
+        arguments = arguments or ()
+        positional = tuple(a for a in arguments if type(a) is not Keyword)
+        keywords = tuple(a for a in arguments if type(a) is Keyword)
+        if keywords and arguments[: len(positional)] != positional:
+            late = next(
+                a
+                for a in arguments[arguments.index(keywords[0]) :]
+                if type(a) is not Keyword
             )
-        return self.call([func, args])
+            raise self._error(
+                "a positional argument after a keyword argument: put the "
+                "positional ones first, as in sum(x, axis=1)",
+                leftmost(late),
+            )
+        seen: set[str] = set()
+        for keyword in keywords:
+            if keyword.name in seen:
+                raise self._error(
+                    f"the keyword '{keyword.name}' is given twice", keyword
+                )
+            seen.add(keyword.name)
+        return positional, keywords
+
+    def call(self, children: list) -> Call:
+        func, arguments = children
+        args, keywords = self._split(arguments)
+        return Call(str(func), args, func.line, func.column, keywords)
+
+    def method(self, children: list) -> Call:
+        receiver, func, arguments = children
+        args, keywords = self._split(arguments)
+        if type(receiver) is Name and receiver.id in NAMESPACES:
+            # Math.exp(x), np.exp(x): a function through its namespace.
+            return Call(
+                str(func),
+                args,
+                func.line,
+                func.column,
+                keywords,
+                namespace=receiver.id,
+            )
+        return Call(str(func), args, func.line, func.column, keywords, receiver)
+
+    def attribute(self, children: list) -> Attribute:
+        value, attr = children
+        return Attribute(value, str(attr), attr.line, attr.column)
+
+    def subscripts(self, children: list) -> tuple[Expr, ...]:
+        return tuple(
+            (
+                Word(part.id, part.line, part.column)
+                if type(part) is Name and part.id == NEW_AXIS_WORD
+                else part
+            )
+            for part in children
+        )
+
+    def subscript(self, children: list) -> Subscript:
+        value, bracket, index = children
+        return Subscript(value, index, bracket.line, bracket.column)
+
+    def slice(self, children: list) -> Slice:
+        lower, colon, upper = children
+        return Slice(lower, upper, colon.line, colon.column)
+
+    def tuple(self, children: list) -> Tuple:
+        first = leftmost(children[0])
+        return Tuple(tuple(children), first.line, first.column)
 
 
 # What the user sees instead of Lark's terminal names.
@@ -173,7 +272,7 @@ _TOKEN_WORDS = {
     "_NEWLINE": "end of line",
     "$END": "end of program",
     "ADD_OP": "'+' or '-'",
-    "MUL_OP": "'*' or '/'",
+    "MUL_OP": "'*', '/' or '@'",
     "POW_OP": "'**' or '^'",
     "LPAR": "'('",
     "RPAR": "')'",
@@ -181,6 +280,9 @@ _TOKEN_WORDS = {
     "EQUAL": "'='",
     "SEMICOLON": "';'",
     "DOT": "'.'",
+    "LSQB": "'['",
+    "RSQB": "']'",
+    "COLON": "':'",
 }
 
 
@@ -196,11 +298,13 @@ def _describe_unexpected(error: UnexpectedInput) -> str:
     else:
         found = _TOKEN_WORDS.get(token.type, repr(str(token)))
     expected = set(error.expected)
-    if expected & {"NAME", "NUMBER"}:
+    if expected == {"NAME"}:  # after a `.`
+        wanted = "a name"
+    elif expected & {"NAME", "NUMBER"}:
         wanted = "an expression"
     else:
         words = ["an operator"] if expected & {"ADD_OP", "MUL_OP", "POW_OP"} else []
-        words += [_TOKEN_WORDS[t] for t in ("RPAR", "EQUAL") if t in expected]
+        words += [_TOKEN_WORDS[t] for t in ("RPAR", "RSQB", "EQUAL") if t in expected]
         if expected & {"_NEWLINE", "SEMICOLON", "$END"}:
             words.append("the end of the statement")
         wanted = (
@@ -234,6 +338,12 @@ def _parser() -> Lark:
     return _PARSER
 
 
+# The punctuation whose place a node takes: a subscript stands at its `[`, a
+# slice at its `:` (a slice may have no bound to stand at). Every other
+# punctuation token is shared, and no callback reads where it is.
+_PLACED = ("LSQB", "COLON")
+
+
 class _NotForTheFastPath(Exception):
     """The driver met something it does not parse; Lark will say what."""
 
@@ -253,7 +363,8 @@ class _TableDriver:
         self._punctuation = {
             terminal.name: Token(terminal.name, terminal.pattern.value)
             for terminal in lexer.terminals
-            if terminal.pattern.type == "str" or terminal.name == "_NEWLINE"
+            if (terminal.pattern.type == "str" or terminal.name == "_NEWLINE")
+            and terminal.name not in _PLACED
         }
         # One alternation in Lark's own order (priority, then longest first).
         self._scanner = re.compile(

@@ -44,7 +44,7 @@ class UnaryOp:
 
 @dataclass(eq=False, slots=True)
 class BinOp:
-    op: str  # "+", "-", "*", "/", "**" ("^" is stored as "**")
+    op: str  # "+", "-", "*", "/", "@", "**" ("^" is stored as "**")
     left: Expr
     right: Expr
     line: int
@@ -53,13 +53,92 @@ class BinOp:
 
 @dataclass(eq=False, slots=True)
 class Call:
-    func: str  # without any "Math." prefix
-    args: tuple[Expr, ...]
+    """`f(x)`, `Math.exp(x)` / `np.exp(x)` (a namespace), or a method
+    `x.sum(1, keepdims=True)` (a receiver, here `x`). Its place is the
+    function's or the method's name."""
+
+    func: str  # the function's or method's name, without its prefix
+    args: tuple[Expr, ...]  # the positional arguments
+    line: int
+    column: int
+    keywords: tuple[Keyword, ...] = ()  # after the positional ones
+    receiver: Expr | None = None  # x in x.sum(1)
+    namespace: str | None = None  # "Math", "np", "numpy" or "torch"
+
+
+@dataclass(eq=False, slots=True)
+class Keyword:
+    """`axis=1` in a call's arguments; its place is the keyword's."""
+
+    name: str
+    value: Expr
     line: int
     column: int
 
 
-Expr = Union[Number, Name, UnaryOp, BinOp, Call]
+@dataclass(eq=False, slots=True)
+class Attribute:
+    """`x.T`, `x.shape`, `m.values`; its place is the attribute's name."""
+
+    value: Expr
+    attr: str
+    line: int
+    column: int
+
+
+@dataclass(eq=False, slots=True)
+class Subscript:
+    """`x[1]`, `x[:, None]`, `C[X]`, `P[range(n), Y]`; its place is the `[`."""
+
+    value: Expr
+    index: tuple[Expr, ...]  # one per comma-separated part, Slices among them
+    line: int
+    column: int
+
+
+@dataclass(eq=False, slots=True)
+class Slice:
+    """`1:3`, `:2`, `:` in a subscript; its place is the `:`."""
+
+    lower: Expr | None
+    upper: Expr | None
+    line: int
+    column: int
+
+
+@dataclass(eq=False, slots=True)
+class Tuple:
+    """`(n, -1)`: the sizes of `reshape(x, (n, -1))`."""
+
+    items: tuple[Expr, ...]
+    line: int
+    column: int
+
+
+@dataclass(eq=False, slots=True)
+class Word:
+    """A word with a meaning of its own where it stands: `None` in a
+    subscript (a new axis), `True` or `False` as the value of `keepdims=`
+    or `keepdim=`. Anywhere else these words are ordinary names."""
+
+    text: str
+    line: int
+    column: int
+
+
+Expr = Union[
+    Number,
+    Name,
+    UnaryOp,
+    BinOp,
+    Call,
+    Keyword,
+    Attribute,
+    Subscript,
+    Slice,
+    Tuple,
+    Word,
+]
 
 
 @dataclass(eq=False, slots=True)
@@ -85,8 +164,36 @@ def children(node: Expr) -> tuple[Expr, ...]:
     if kind is UnaryOp:
         return (node.operand,)
     if kind is Call:
-        return node.args
+        if node.receiver is None and not node.keywords:
+            return node.args
+        before = () if node.receiver is None else (node.receiver,)
+        return before + node.args + node.keywords
+    if kind is Attribute or kind is Keyword:
+        return (node.value,)
+    if kind is Subscript:
+        return (node.value, *node.index)
+    if kind is Slice:
+        return tuple(bound for bound in (node.lower, node.upper) if bound is not None)
+    if kind is Tuple:
+        return node.items
     return ()
+
+
+def leftmost(node: Expr) -> Expr:
+    """The node where `node`'s text starts, for a position: an operator's
+    node stands at its operator, a method call at its method's name."""
+    while True:
+        kind = type(node)
+        if kind is BinOp:
+            node = node.left
+        elif kind is Attribute or kind is Subscript:
+            node = node.value
+        elif kind is Call and node.receiver is not None:
+            node = node.receiver
+        elif kind is Slice and node.lower is not None:
+            node = node.lower
+        else:
+            return node
 
 
 def walk_postorder(root: Expr) -> Iterator[Expr]:
@@ -107,7 +214,14 @@ def walk_postorder(root: Expr) -> Iterator[Expr]:
 
 # Binding strength of each kind of node, loosest first, for printing.
 _SUM, _PRODUCT, _UNARY, _POWER, _ATOM = range(1, 6)
-_BINARY_STRENGTH = {"+": _SUM, "-": _SUM, "*": _PRODUCT, "/": _PRODUCT, "**": _POWER}
+_BINARY_STRENGTH = {
+    "+": _SUM,
+    "-": _SUM,
+    "*": _PRODUCT,
+    "/": _PRODUCT,
+    "@": _PRODUCT,
+    "**": _POWER,
+}
 
 
 def to_source(root: Expr) -> str:
@@ -120,11 +234,34 @@ def to_source(root: Expr) -> str:
     for node in walk_postorder(root):
         if isinstance(node, Number):
             printed[node] = (node.text, _ATOM)
-        elif isinstance(node, Name):
-            printed[node] = (node.id, _ATOM)
+        elif isinstance(node, (Name, Word)):
+            printed[node] = (node.id if isinstance(node, Name) else node.text, _ATOM)
         elif isinstance(node, Call):
-            args = ", ".join(printed.pop(arg)[0] for arg in node.args)
-            printed[node] = (f"{node.func}({args})", _ATOM)
+            if node.receiver is not None:
+                prefix = _receiver(node.receiver, printed.pop(node.receiver)) + "."
+            else:
+                prefix = f"{node.namespace}." if node.namespace else ""
+            args = [printed.pop(arg)[0] for arg in node.args + node.keywords]
+            printed[node] = (f"{prefix}{node.func}({', '.join(args)})", _ATOM)
+        elif isinstance(node, Keyword):
+            printed[node] = (f"{node.name}={printed.pop(node.value)[0]}", _ATOM)
+        elif isinstance(node, Attribute):
+            value = _receiver(node.value, printed.pop(node.value))
+            printed[node] = (f"{value}.{node.attr}", _ATOM)
+        elif isinstance(node, Subscript):
+            value = _receiver(node.value, printed.pop(node.value))
+            index = ", ".join(printed.pop(part)[0] for part in node.index)
+            printed[node] = (f"{value}[{index}]", _ATOM)
+        elif isinstance(node, Slice):
+            lower, upper = (
+                "" if bound is None else printed.pop(bound)[0]
+                for bound in (node.lower, node.upper)
+            )
+            printed[node] = (f"{lower}:{upper}", _ATOM)
+        elif isinstance(node, Tuple):
+            items = [printed.pop(item)[0] for item in node.items]
+            text = items[0] + "," if len(items) == 1 else ", ".join(items)
+            printed[node] = (f"({text})", _ATOM)
         elif isinstance(node, UnaryOp):
             printed[node] = (
                 node.op + _operand(printed.pop(node.operand), _UNARY),
@@ -140,6 +277,14 @@ def to_source(root: Expr) -> str:
                 right = _operand(printed.pop(node.right), strength + 1)
             printed[node] = (f"{left} {node.op} {right}", strength)
     return printed[root][0]
+
+
+def _receiver(node: Expr, printed: tuple[str, int]) -> str:
+    """What a trailer (`.T`, `.sum()`, `[0]`) follows: a number bracketed,
+    since `3.T` would read as the number `3.` and a name."""
+    if isinstance(node, Number):
+        return f"({printed[0]})"
+    return _operand(printed, _ATOM)
 
 
 def _operand(printed: tuple[str, int], at_least: int) -> str:

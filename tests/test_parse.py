@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_properties import programs
 
 import hnncompile
@@ -194,7 +196,17 @@ def _shape(statements) -> list[tuple]:
         for node in walk_postorder(s.value):
             label = getattr(node, "op", None) or getattr(node, "func", None)
             label = label or getattr(node, "id", None) or getattr(node, "text", None)
-            shape.append((type(node).__name__, label, node.line, node.column))
+            label = label or getattr(node, "attr", None) or getattr(node, "name", None)
+            more = (
+                getattr(node, "namespace", None),
+                getattr(node, "receiver", None) is not None,
+                len(getattr(node, "args", ())),
+                len(getattr(node, "keywords", ())),
+                len(getattr(node, "index", getattr(node, "items", ()))),
+                getattr(node, "lower", 0) is None,
+                getattr(node, "upper", 0) is None,
+            )
+            shape.append((type(node).__name__, label, node.line, node.column, more))
     return shape
 
 
@@ -207,6 +219,166 @@ def test_table_driver_builds_what_larks_parser_builds(program):
     ours = parse_module._driver().parse(text)
     larks = parse_module._parser().parse(text)
     assert _shape(ours) == _shape(larks)
+
+
+@functools.lru_cache(maxsize=None)
+def matrix_expressions() -> st.SearchStrategy[str]:
+    """Expressions of section 5's forms: @, trailers, keywords, namespaces,
+    slices, None, tuples, True and False (built once: building a recursive
+    strategy costs far more than drawing from it)."""
+    names = ["A", "B", "x", "None", "True"]
+    leaves = st.sampled_from(names + ["2", "0.5", "1e-3"])
+    literal = st.sampled_from(["0", "1", "-1", "2", "-2"])
+    bound = st.sampled_from(["", "1", "-1", "3"])
+    part = st.one_of(
+        literal,
+        st.tuples(bound, bound).map(lambda t: f"{t[0]}:{t[1]}"),
+        st.just("None"),
+        st.just(":"),
+    )
+
+    def extend(inner):
+        trailer = st.one_of(
+            st.just(".T"),
+            st.just(".values"),
+            st.sampled_from(["exp", "sum", "mean", "max", "t"]).map(
+                lambda m: f".{m}()"
+            ),
+            st.tuples(
+                st.sampled_from(["sum", "max", "mean", "min"]),
+                literal,
+                st.sampled_from(["", ", keepdim=True", ", keepdims=False"]),
+            ).map(lambda t: f".{t[0]}({t[1]}{t[2]})"),
+            st.lists(part, min_size=1, max_size=3).map(
+                lambda p: "[" + ", ".join(p) + "]"
+            ),
+            st.sampled_from(["[X]", "[range(n), Y]", "[np.arange(32), Y]"]),
+            st.tuples(literal, literal).map(lambda t: f".view({t[0]}, {t[1]})"),
+            st.just(".reshape(x.shape[0], -1)"),
+            st.just(".shape[1]"),
+        )
+        primary = st.one_of(
+            st.sampled_from(names),
+            inner.map(lambda e: f"({e})"),
+        )
+        return st.one_of(
+            st.tuples(primary, st.lists(trailer, min_size=1, max_size=3)).map(
+                lambda t: t[0] + "".join(t[1])
+            ),
+            st.tuples(inner, st.sampled_from(["@", "*", "+", "-"]), inner).map(
+                lambda t: f"{t[0]} {t[1]} {t[2]}"
+            ),
+            inner.map(lambda e: f"-{e}"),
+            st.tuples(
+                st.sampled_from(["np.", "torch.", "numpy.", "Math.", ""]),
+                st.sampled_from(["exp", "tanh", "transpose"]),
+                inner,
+            ).map(lambda t: f"{t[0]}{t[1]}({t[2]})"),
+            st.tuples(inner, literal, st.sampled_from(["True", "False"])).map(
+                lambda t: f"sum({t[0]}, axis={t[1]}, keepdims={t[2]})"
+            ),
+            st.tuples(inner, literal, literal).map(
+                lambda t: f"reshape({t[0]}, ({t[1]}, {t[2]}))"
+            ),
+            inner.map(lambda e: f"np.reshape({e}, (-1,))"),
+            st.tuples(inner, inner).map(lambda t: f"np.dot({t[0]}, {t[1]})"),
+            inner.map(lambda e: f"{e}**2"),
+        )
+
+    return st.recursive(leaves, extend, max_leaves=8)
+
+
+@st.composite
+def matrix_programs(draw) -> str:
+    lines = [
+        f"v{i} = {draw(matrix_expressions())}" for i in range(draw(st.integers(1, 3)))
+    ]
+    return draw(st.sampled_from(["\n", "; "])).join(lines)
+
+
+@given(matrix_programs())
+def test_table_driver_builds_what_larks_parser_builds_for_matrix_programs(program):
+    from hnncompile import parse as parse_module
+
+    text = f"# a comment\n{program}  // and another\n\n"
+    ours = parse_module._driver().parse(text)
+    larks = parse_module._parser().parse(text)
+    assert _shape(ours) == _shape(larks)
+
+
+@given(matrix_programs())
+def test_matrix_programs_print_back_as_the_same_tree(program):
+    """parse(to_source(tree)) is the same tree, for section 5's forms; and
+    it lowers to the same gates (or the same mistake) on the array target."""
+    from hnncompile.lower import lower
+    from hnncompile.syntax import to_source
+
+    first = parse(program)
+    printed = "\n".join(
+        (f"{s.target.id} = " if s.target else "") + to_source(s.value)
+        for s in first.statements
+    )
+    second = parse(printed)
+    assert [to_source(s.value) for s in second.statements] == [
+        to_source(s.value) for s in first.statements
+    ]
+    assert _shape(second.statements) == _shape(parse(printed).statements)
+    # lint's own walk finds the names the general walk finds
+    from hnncompile import lint
+    from hnncompile.syntax import walk_postorder
+
+    for statement in first.statements:
+        expected = [n for n in walk_postorder(statement.value) if type(n) is Name]
+        assert lint._names(statement.value) == expected
+    try:
+        lowered = str(lower(first, "numpy"))
+    except hnncompile.CompileError as error:
+        with pytest.raises(hnncompile.CompileError) as again:
+            lower(second, "numpy")
+        assert again.value.message == error.message
+        return
+    assert str(lower(second, "numpy")) == lowered
+
+
+def test_trailers_bind_tightest_and_left_to_right():
+    from hnncompile.syntax import Attribute, Subscript, to_source
+
+    (statement,) = parse("loss = -logprobs[range(n), Yb].mean()").statements
+    tree = statement.value
+    assert isinstance(tree, UnaryOp)  # the minus applies to the whole chain
+    mean = tree.operand
+    assert isinstance(mean, Call) and mean.func == "mean" and mean.args == ()
+    pick = mean.receiver
+    assert isinstance(pick, Subscript) and (pick.line, pick.column) == (1, 17)
+    assert isinstance(pick.index[0], Call) and pick.index[0].func == "range"
+    assert to_source(tree) == "-logprobs[range(n), Yb].mean()"
+    (statement,) = parse("f = x.T ** 2 @ W").statements
+    assert statement.value.op == "@" and statement.value.left.op == "**"
+    assert isinstance(statement.value.left.left, Attribute)
+    (statement,) = parse("f = a @ b * c - d").statements
+    assert statement.value.op == "-" and statement.value.left.op == "*"
+    assert statement.value.left.left.op == "@"
+
+
+def test_keywords_namespaces_and_words_in_the_tree():
+    from hnncompile.syntax import Keyword, Slice, Word
+
+    (statement,) = parse("f = np.sum(x, axis=1, keepdims=True)[:, None]").statements
+    subscript = statement.value
+    call = subscript.value
+    assert (call.func, call.namespace, call.receiver) == ("sum", "np", None)
+    axis, keep = call.keywords
+    assert isinstance(axis, Keyword) and axis.name == "axis"
+    assert (axis.line, axis.column) == (1, 15)
+    assert isinstance(keep.value, Word) and keep.value.text == "True"
+    first, second = subscript.index
+    assert isinstance(first, Slice) and first.lower is first.upper is None
+    assert (first.line, first.column) == (1, 38)  # the ':'
+    assert isinstance(second, Word) and second.text == "None"
+    # True elsewhere, and None outside a subscript, are names
+    (statement,) = parse("f = x.sum(0, axis=True) + None").statements
+    assert isinstance(statement.value.left.keywords[0].value, Name)
+    assert isinstance(statement.value.right, Name)
 
 
 @pytest.mark.parametrize(
@@ -227,7 +399,10 @@ def test_table_driver_on_newlines_declarations_and_empty_programs(text):
     )
 
 
-@pytest.mark.parametrize("text", ["f = a +", "f = (a", "f = a $ b", "f = a b"])
+@pytest.mark.parametrize(
+    "text",
+    ["f = a +", "f = (a", "f = a $ b", "f = a b", "f = x.", "f = x[1", "f = x[]"],
+)
 def test_table_driver_steps_aside_for_mistakes(text):
     from hnncompile import parse as parse_module
 

@@ -155,3 +155,26 @@ def test_a_compile_error_comes_back_from_a_process_pool():
         assert good.result(timeout=60) == ("a", "b")
     assert (caught.value.line, caught.value.column) == (1, 5)
     assert str(caught.value).startswith("w.hnn:1:5: unknown function 'expp'")
+
+
+def test_a_huge_method_or_attribute_name_is_cut_short_in_the_message():
+    for source, words in [
+        ("f = x." + "m" * 10**5 + "()", "unknown method 'mmmm"),
+        ("f = x." + "a" * 10**5, "unknown attribute 'aaaa"),
+        ("f = x.sum(" + "k" * 10**5 + "=1)", "has no keyword 'kkkk"),
+    ]:
+        error = compile_error(source, target="numpy")
+        assert words in error.message and len(error.message) < 400
+        assert len(str(error)) < 1000
+
+
+def test_a_long_chain_of_trailers_is_refused_on_the_python_target_without_recursion():
+    error = compile_error("f = x" + "[0].T" * 50_000)
+    assert (error.line, error.column) == (1, 6)
+    assert error.message.startswith("indexing needs the array target")
+
+
+def test_a_compile_error_of_the_matrix_language_pickles():
+    error = compile_error("f = x.sum(axes=1)", target="numpy", filename="m.hnn")
+    clone = pickle.loads(pickle.dumps(error))
+    assert str(clone) == str(error) and (clone.line, clone.column) == (1, 11)

@@ -19,11 +19,11 @@ def test_two_compiles_interleaved_at_the_worst_moment_leave_the_collector_on(
     a_inside, a_may_finish, b_asked, b_may_go = (threading.Event() for _ in range(4))
     real_lower, real_isenabled = lower.lower, gc.isenabled
 
-    def lower_of_a_waits(program):
+    def lower_of_a_waits(program, *rest):
         if threading.current_thread().name == "A":
             a_inside.set()
             a_may_finish.wait(10)
-        return real_lower(program)
+        return real_lower(program, *rest)
 
     def isenabled_of_b_waits() -> bool:
         answer = real_isenabled()
