@@ -18,11 +18,12 @@ with slope.py, trace.py, draw.py, explore.py) and cli.py sit on top.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import threading
 import warnings
 from os import PathLike, fsdecode, fspath
-from typing import Iterator, Sequence
+from typing import Iterator, Mapping, Sequence
 
 from . import codegen, lint, lower, parse
 from . import optimize as optimization
@@ -69,6 +70,7 @@ def compile(
     filename: str = "<string>",
     comments: bool = True,
     optimize: bool = False,
+    shapes: Mapping[str, Sequence[int]] | None = None,
 ) -> CompiledFunction:
     """Compile a program to forward and backward functions.
 
@@ -77,6 +79,11 @@ def compile(
     `optimize` runs the passes of optimize.py over the gate list (the
     default module keeps one gate per operation of the source, as the
     tutorial writes it); `f.passes` then holds each pass's result.
+    `shapes` (the numpy target) gives inputs' shapes, `{"W1": (30, 200)}`:
+    backward is then written for them, as the lecture writes it by hand
+    (`dh = dlogits @ W2.T`, `db1 = dhprebn.sum(0)`), and works for any
+    arrays with the same numbers of axes and the same axes of size 1.
+    Without it, the module is right for every shape.
     Raises CompileError for any mistake in the source, ValueError for an
     unknown target or a `wrt` name that is not an input, and TypeError for
     a source or filename that is not a str. A program that compiles but
@@ -100,7 +107,7 @@ def compile(
             f"compile()'s filename wants a str, not {type(filename).__name__}"
         )
     _check_target(target)
-    return _compile(source, filename, wrt, target, comments, optimize)
+    return _compile(source, filename, wrt, target, comments, optimize, shapes)
 
 
 def _compile(
@@ -110,6 +117,7 @@ def _compile(
     target: str,
     comments: bool,
     optimize: bool,
+    shapes: Mapping[str, Sequence[int]] | None = None,
     stacklevel: int = 3,  # warn at the line that called compile()
 ) -> CompiledFunction:
     with _garbage_collection_paused():
@@ -125,6 +133,10 @@ def _compile(
             passes = (PassResult("lower", gates),)
             gates, more = optimization.optimize(gates)
             passes += more
+        if shapes is not None:
+            gates = dataclasses.replace(
+                gates, shapes=_check_shapes(gates, target, shapes)
+            )
         module = codegen.generate_module(
             gates,
             wrt=wrt_inputs,
@@ -146,6 +158,7 @@ def compile_file(
     target: str = "python",
     comments: bool = True,
     optimize: bool = False,
+    shapes: Mapping[str, Sequence[int]] | None = None,
 ) -> CompiledFunction:
     """Compile the program in a `.hnn` file (see `compile`): UTF-8 text, a
     byte-order mark allowed."""
@@ -153,7 +166,8 @@ def compile_file(
     with open(path, "rb") as file:
         data = file.read()
     _check_target(target)
-    return _compile(_decode(data, filename), filename, wrt, target, comments, optimize)
+    source = _decode(data, filename)
+    return _compile(source, filename, wrt, target, comments, optimize, shapes)
 
 
 def _decode(data: bytes, filename: str) -> str:
@@ -204,6 +218,39 @@ def _garbage_collection_paused() -> Iterator[None]:
             _pause_count -= 1
             if _pause_count == 0 and _collector_was_enabled:
                 gc.enable()
+
+
+def _check_shapes(
+    gates: GateList, target: str, shapes: Mapping[str, Sequence[int]]
+) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """compile()'s `shapes`, checked, as the gate list holds them."""
+    if target != "numpy":
+        raise ValueError(f"shapes= is for target='numpy', not {target!r}")
+    if not isinstance(shapes, Mapping):
+        raise TypeError("shapes= wants a dict from input name to shape")
+    unknown = sorted(set(shapes).difference(gates.inputs))
+    if unknown:
+        raise ValueError(
+            f"shapes names {', '.join(map(repr, unknown))}: not an input; "
+            f"the inputs are: {', '.join(gates.inputs) or 'none'}"
+        )
+    checked = []
+    for name in gates.inputs:
+        if name not in shapes:
+            continue
+        shape = shapes[name]
+        if isinstance(shape, int):
+            shape = (shape,)
+        try:
+            shape = tuple(shape)
+        except TypeError:
+            raise TypeError(
+                f"the shape of {name!r} is not a tuple: {shape!r}"
+            ) from None
+        if not all(isinstance(n, int) and n >= 0 for n in shape):
+            raise ValueError(f"the shape of {name!r} is not whole numbers: {shape!r}")
+        checked.append((name, shape))
+    return tuple(checked)
 
 
 def _check_target(target: str) -> None:

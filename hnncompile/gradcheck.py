@@ -277,7 +277,12 @@ def gradcheck(f: CompiledFunction, /, *args: Any, **kwargs: Any) -> GradcheckRep
         raise ValueError(f"samples must be a whole number >= 1, got {samples!r}")
     point = f.bind(*args, **point_kwargs)
     arrays = codegen.TARGETS[f.target].broadcasts
-    x = [_as_input(name, point[name], arrays) for name in f.inputs]
+    # Data inputs (an index array, a length) go in as they are: integers.
+    data = f.gates.data
+    x = [
+        point[name] if name in data else _as_input(name, point[name], arrays)
+        for name in f.inputs
+    ]
     with _quiet(arrays):
         return _check(f, x, arrays, rtol, atol, samples, seed)
 

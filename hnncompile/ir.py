@@ -63,6 +63,9 @@ class GateList:
     source: str = ""
     # The inputs that are data (an index, a length, a size): no gradient.
     data: frozenset[str] = frozenset()
+    # The inputs' shapes, where compile() was given them (the array target):
+    # (name, shape) pairs; the code generator writes backward for them.
+    shapes: tuple[tuple[str, tuple[int, ...]], ...] = ()
 
     def __str__(self) -> str:
         lines = [f"inputs {', '.join(self.inputs)}" if self.inputs else "inputs (none)"]
@@ -90,12 +93,14 @@ class GateList:
 
     def data_wires(self) -> frozenset[str]:
         """Every wire that is data: the data inputs, the sizes (`dim`), and
-        each wire computed from data and constants alone (`m = n - 1`).
+        each wire computed from data and constants alone (`m = n - 1`; not
+        one of constants alone, `q = 3`, whose gradient the trace shows).
         None of them gets a gradient."""
         data = set(self.data)
         for eqn in self.eqns:
             wires = [a.name for a in eqn.args if isinstance(a, Wire)]
-            if GATES[eqn.gate].gives_data or all(w in data for w in wires):
+            from_data = bool(wires) and all(w in data for w in wires)
+            if GATES[eqn.gate].gives_data or from_data:
                 data.add(eqn.out)
         return frozenset(data)
 

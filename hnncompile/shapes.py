@@ -76,7 +76,9 @@ _Worlds = tuple[Any, Any]
 
 
 def infer(
-    gates: GateList, input_shapes: Mapping[str, Sequence[int]]
+    gates: GateList,
+    input_shapes: Mapping[str, Sequence[int]],
+    ranks: dict[str, int] | None = None,
 ) -> dict[str, Shape | None]:
     """Every wire's shape on the numpy target (None where it is unknown),
     inputs first, then each gate's output in order.
@@ -86,7 +88,9 @@ def infer(
     computed from it, except where the gate fixes the shape regardless
     (`sum(x)`, `x.shape[0]`). Shapes that do not fit (a matmul of (3, 4) by
     (5, 6)) are a CompileError (a ValueError) at the gate's line. Linear in
-    the number of gates.
+    the number of gates. Given `ranks`, a dict, it is filled with the number
+    of axes of every wire that has the same number in both worlds, shape
+    known or not (`x.reshape(n, -1)` is a matrix whatever x is).
     """
     given = _checked_shapes(gates, input_shapes)
     data = frozenset(getattr(gates, "data", frozenset()))
@@ -110,6 +114,11 @@ def infer(
             shapes[eqn.out], worlds[eqn.out] = _gate_shape(
                 eqn, shapes, worlds, gates, indices, seen
             )
+            one, other = worlds[eqn.out]
+            if ranks is not None and np.ndim(one) == np.ndim(other):
+                ranks[eqn.out] = np.ndim(one)
+    if ranks is not None:
+        ranks.update((k, len(v)) for k, v in shapes.items() if v is not None)
     return shapes
 
 

@@ -34,9 +34,6 @@ from test_codegen import compare_with_golden
 import hnncompile
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
-NEEDS_COMPILER = pytest.mark.xfail(
-    strict=False, reason="needs the matrix code generator"
-)
 
 # Every chapter 3 program, the weights its script differentiates, and
 # what the script passes as data.
@@ -303,7 +300,6 @@ def test_the_lecture_mlp_with_the_stand_in_learns(jax_worker):
 # --- the same with hnncompile's compiled gradients ---------------------------
 
 
-@NEEDS_COMPILER
 @pytest.mark.parametrize("name", PROGRAMS)
 def test_compiled_gradients_agree_with_jax(name, jax_worker):
     values = point(name, seed=1)
@@ -321,7 +317,6 @@ def test_compiled_gradients_agree_with_jax(name, jax_worker):
         )
 
 
-@NEEDS_COMPILER
 @pytest.mark.parametrize("name", PROGRAMS)
 def test_compiled_gradients_pass_the_numerical_check(name):
     values = point(name, seed=2)
@@ -331,7 +326,6 @@ def test_compiled_gradients_pass_the_numerical_check(name):
     assert hnncompile.gradcheck(f, values).passed
 
 
-@NEEDS_COMPILER
 @pytest.mark.parametrize("name", PROGRAMS)
 def test_committed_chapter3_module_is_up_to_date(name):
     """The module each script runs, committed as examples/NAME_numpy.py
@@ -342,21 +336,18 @@ def test_committed_chapter3_module_is_up_to_date(name):
     compare_with_golden(f.source, EXAMPLES / f"{name}_numpy.py")
 
 
-@NEEDS_COMPILER
 def test_spiral_reaches_98_percent():
     results = importlib.import_module("chapter3_spiral").train(report=quiet)
     assert results["softmax"]["accuracy"] < 0.7
     assert results["two_layer"]["accuracy"] >= 0.98
 
 
-@NEEDS_COMPILER
 def test_digits_reach_95_percent_on_held_out_images():
     pytest.importorskip("sklearn")
     result = importlib.import_module("chapter3_digits").train(report=quiet)
     assert result["test_accuracy"] >= 0.95
 
 
-@NEEDS_COMPILER
 @pytest.mark.parametrize(
     "script, steps",
     [
@@ -379,7 +370,6 @@ def test_a_chapter3_script_runs_as_a_script_and_its_loss_falls(script, steps):
     assert losses[-1] < losses[-11]  # the last model's first report and its last
 
 
-@NEEDS_COMPILER
 @pytest.mark.parametrize("name", PROGRAMS)
 def test_no_warning_for_the_chapter3_programs(name):
     with warnings.catch_warnings(record=True) as caught:

@@ -35,6 +35,30 @@ GOLDEN_CASES = {
     "ninja_no_comments": (EXAMPLES / "ninja.hnn", {"comments": False}),
     "every_gate_numpy": (TESTS / "programs" / "every_gate.hnn", {"target": "numpy"}),
     "neuron_numpy": (EXAMPLES / "neuron.hnn", {"target": "numpy"}),
+    # The lecture's MLP, written for its shapes as the lecture's backward is.
+    "lecture_mlp": (
+        EXAMPLES / "makemore_mlp_forward.hnn",
+        {
+            "target": "numpy",
+            "optimize": True,
+            "shapes": {
+                "C": (27, 10),
+                "Xb": (32, 3),
+                "W1": (30, 64),
+                "b1": (64,),
+                "n": (),
+                "bngain": (1, 64),
+                "bnbias": (1, 64),
+                "W2": (64, 27),
+                "b2": (27,),
+                "Yb": (32,),
+            },
+        },
+    ),
+    "lecture_mlp_any_shapes": (
+        EXAMPLES / "makemore_mlp_forward.hnn",
+        {"target": "numpy"},
+    ),
 }
 
 

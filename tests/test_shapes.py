@@ -77,8 +77,11 @@ CONTRACT_GATES = {
 
 @pytest.fixture(autouse=True)
 def contract_gates(monkeypatch):
+    """The catalogue's own gates where it has them (it has them all now),
+    and a gate numpy cannot evaluate."""
     for name, gate in CONTRACT_GATES.items():
-        monkeypatch.setitem(gates.GATES, name, gate)
+        if name not in gates.GATES:
+            monkeypatch.setitem(gates.GATES, name, gate)
 
 
 def c(value) -> Const:
@@ -314,7 +317,7 @@ def test_data_values_are_known_only_where_no_unknown_sets_them():
             ("d", "dim", ("Xb",), (0,)),
             ("z", "reshape2", ("x", "d", -1), ()),
         ],
-        data=("n", "Xb"),
+        data=("n",),  # a size measured from Xb does not make Xb data
     )
     inferred = shapes.infer(gl, {"x": (6, 4), "n": (), "Xb": (3, 5)})
     assert inferred == {

@@ -66,6 +66,7 @@ class JsTarget(Target):
 
     def trace_function(
         self,
+        gates: GateList,
         wires: list[str],
         params: list[str],
         body: list[str],

@@ -13,8 +13,11 @@ releases each temporary at its last use, so that NumPy can reuse memory.
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from ..gates import Gate
+from .. import shapes as shape_pass
+from ..gates import GATES, Gate, fill
+from ..ir import Const, Eqn, GateList
 from .python_target import PythonTarget
 from .text import LINE_LENGTH, _wrap
 
@@ -75,9 +78,11 @@ class NumpyTarget(PythonTarget):
     def notes(self) -> list[str]:
         return _wrap(_ARRAYS_NOTE, indent=0)
 
-    def converted_inputs(self, params: list[str]) -> list[str]:
+    def converted_inputs(self, params: list[str], gates: GateList) -> list[str]:
         """`a, x, b = floats(a, x, b)`, as many lines as the line length
-        needs (none for a program without inputs)."""
+        needs (none for a program without inputs). Data inputs (an index
+        array, a length) stay as they are: integers."""
+        params = [p for p, i in zip(params, gates.inputs) if i not in gates.data]
         lines, group = [], []
 
         def line(names: list[str]) -> str:
@@ -107,8 +112,53 @@ class NumpyTarget(PythonTarget):
         lines.append(f"{dout} = {dout} * np.ones_like({out})")
         return lines
 
-    def summed_back(self, contribution: str, like: str) -> str:
-        return f"unbroadcast({contribution}, {like})"
+    def summed_back(self, contribution: str, like: str, axes: Any = None) -> str:
+        if axes is None:  # shapes unknown: the helper finds the axes
+            return f"unbroadcast({contribution}, {like})"
+        if axes == "all":  # back to one number
+            plain = contribution.isidentifier()
+            return f"{contribution if plain else f'({contribution})'}.sum()"
+        return shape_pass.sum_text(contribution, axes)
+
+    def rules(self, eqn: Eqn, ranks: dict | None = None) -> tuple[str, ...]:
+        """The matrix product's rule depends on its operands' axes: into A of
+        `A @ B`, `dC @ B.T` when B is a matrix and the outer product
+        `np.multiply.outer(dC, B)` when B is a vector (and the other way round
+        into B). Where the shapes say which, that one; else both, picked at
+        run time by `np.ndim`."""
+        gate = GATES[eqn.gate]
+        rules = self.code(gate)[1]
+        if not gate.vector_grads:
+            return rules
+        chosen = []
+        for i, (matrix, vector) in enumerate(zip(rules, gate.vector_grads)):
+            other = eqn.args[1 - i]
+            placeholder = gate.inputs[1 - i]
+            axes = 0 if isinstance(other, Const) else (ranks or {}).get(other.name)
+            if axes == 1:
+                chosen.append(vector)
+            elif axes is not None:
+                chosen.append(matrix)
+            else:
+                chosen.append(
+                    f"{matrix} if np.ndim({{{placeholder}}}) == 2 else {vector}"
+                )
+        return tuple(chosen)
+
+    def scattered(
+        self, grad: str, gate: Gate, values: dict[str, str], value: str, first: bool
+    ) -> list[str]:
+        """`dC = np.zeros_like(C)` and `np.add.at(dC, Xb, demb)` where rows
+        may repeat (each one adds its gradient), `dx[:, 1] = dout` where they
+        cannot. A gradient that already holds another branch's is copied
+        first: arrays are shared between gradients."""
+        index = fill(gate.scatter, values)
+        x, dout = values[gate.inputs[0]], value
+        start = f"{grad} = np.zeros_like({x})" if first else f"{grad} = {grad}.copy()"
+        if gate.scatter_repeats:
+            return [start, f"np.add.at({grad}, {index}, {dout})"]
+        operator = "=" if first else "+="
+        return [start, f"{grad}[{index}] {operator} {dout}"]
 
     def released(self, body: list[str], keep: set[str]) -> list[str]:
         """`del` each local array after the line that last reads it, so that

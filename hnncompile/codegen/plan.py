@@ -83,6 +83,13 @@ class BackwardPlan:
     # Array target: the output may be an array, and a scalar `dout` must be
     # given its shape (so that sums over broadcast axes count every element).
     spread_dout: bool = False
+    # Array target, given the inputs' shapes (compile's `shapes`): each
+    # wire's shape (None where unknown), and, where they are all known, the
+    # axes each summed point sums over, as shapes.summed_axes gives them
+    # ("all" for a one-number wire); else the generic `unbroadcast`.
+    shapes: dict | None = None
+    ranks: dict = field(default_factory=dict)  # each wire's axes, where known
+    sums: dict = field(default_factory=dict)
 
 
 def plan_backward(
@@ -91,14 +98,17 @@ def plan_backward(
     """The plan of `gates`' backward pass on `target` (whose gradient rules
     it reads, and whether its inputs broadcast together), for the gradients
     of the wires in `wrt`."""
-    wrt = frozenset(wrt)
+    data = gates.data_wires()
+    wrt = frozenset(wrt) - data
     # `wrt` names inputs; the trace names every wire, so that a wire made
     # from constants alone (`q = 3`) still gets its gradient.
     reaches_wrt = {name: name in wrt for name in gates.inputs}
     for eqn in gates.eqns:
-        reaches_wrt[eqn.out] = eqn.out in wrt or any(
-            isinstance(a, Wire) and reaches_wrt[a.name] for a in eqn.args
+        reaches_wrt[eqn.out] = eqn.out not in data and (
+            eqn.out in wrt
+            or any(isinstance(a, Wire) and reaches_wrt[a.name] for a in eqn.args)
         )
+    shapes, ranks = known_shapes(gates) if target.broadcasts else (None, {})
     has_gradient = {gates.output}
     steps = []
     needed: set[str] = set()
@@ -106,11 +116,11 @@ def plan_backward(
         if eqn.out not in has_gradient:
             continue
         gate = GATES[eqn.gate]
-        _, rules = target.code(gate)
+        rules = target.rules(eqn, ranks)
         targets = tuple(
             i
             for i, a in enumerate(eqn.args)
-            if isinstance(a, Wire) and reaches_wrt[a.name]
+            if isinstance(a, Wire) and reaches_wrt[a.name] and rules[i]
         )
         if not targets:
             continue
@@ -118,27 +128,79 @@ def plan_backward(
         for i in targets:
             has_gradient.add(eqn.args[i].name)
             used = gate.placeholders(rules[i])
+            if gate.scatter:  # zeros of the input's shape, then its index
+                used = used | gate.placeholders(gate.scatter) | {gate.inputs[0]}
             if "out" in used:
                 needed.add(eqn.out)
             for placeholder, arg in zip(gate.inputs, eqn.args):
                 if placeholder in used and isinstance(arg, Wire):
                     needed.add(arg.name)
-    spread_dout, summed = False, frozenset()
+    spread_dout, summed, sums = False, frozenset(), {}
     if steps and target.broadcasts:
-        sources = broadcast_sources(gates)
-        spread_dout = bool(sources[gates.output])
+        if shapes is not None and None not in shapes.values():
+            spread_dout = shapes[gates.output] != ()
+            sums = shaped_sums(gates, steps, shapes)
+            summed = frozenset(sums)
+        else:
+            sources = broadcast_sources(gates)
+            spread_dout = bool(sources[gates.output])
+            summed = unbroadcast_points(gates, steps, sources)
+            needed.update(_summed_wires(gates, summed))
         if spread_dout:
             needed.add(gates.output)  # for its shape
-        summed = unbroadcast_points(gates, steps, sources)
-        needed.update(_summed_wires(gates, summed))
     read = frozenset(needed)
     # A needed value needs the values its own gate reads.
     for eqn in reversed(gates.eqns):
         if eqn.out in needed:
             needed.update(a.name for a in eqn.args if isinstance(a, Wire))
     return BackwardPlan(
-        tuple(steps), frozenset(needed), read, summed=summed, spread_dout=spread_dout
+        tuple(steps),
+        frozenset(needed),
+        read,
+        summed=summed,
+        spread_dout=spread_dout,
+        shapes=shapes,
+        ranks=ranks,
+        sums=sums,
     )
+
+
+def known_shapes(gates: GateList) -> tuple[dict | None, dict[str, int]]:
+    """Each wire's shape (None where unknown) when the program was given its
+    inputs' shapes (compile's `shapes`), else None; and the number of axes
+    of every wire where that is known, shapes or not (`x.reshape(n, -1)` is
+    a matrix), which the matrix product's rule depends on."""
+    if not gates.shapes and not any(eqn.gate == "matmul" for eqn in gates.eqns):
+        return None, {}
+    from .. import shapes as shape_pass
+
+    ranks: dict[str, int] = {}
+    shapes = shape_pass.infer(gates, dict(gates.shapes), ranks)
+    return (shapes if gates.shapes else None), ranks
+
+
+def shaped_sums(
+    gates: GateList, steps: Sequence[tuple[Eqn, tuple[int, ...]]], shapes: dict
+) -> dict[tuple[str, int], object]:
+    """Where shapes are known, every (gate output, argument position) whose
+    gradient is summed back, with the axes: where an elementwise gate
+    broadcast its argument to a larger shape, as a hand writer sums at once
+    (`db1 = dhprebn.sum(0)`)."""
+    from .. import shapes as shape_pass
+
+    sums = {}
+    for eqn, targets in steps:
+        gate = GATES[eqn.gate]
+        if gate.reduces or gate.array_only:  # its rule has the input's shape
+            continue
+        for i in targets:
+            arg, out = shapes[eqn.args[i].name], shapes[eqn.out]
+            if arg == out:
+                continue
+            sums[(eqn.out, i)] = (
+                "all" if arg == () else shape_pass.summed_axes(out, arg)
+            )
+    return sums
 
 
 def broadcast_sources(gates: GateList) -> dict[str, frozenset[str]]:
@@ -152,8 +214,11 @@ def broadcast_sources(gates: GateList) -> dict[str, frozenset[str]]:
     sources = {name: frozenset([name]) for name in gates.inputs}
     nothing: frozenset[str] = frozenset()
     for eqn in gates.eqns:
+        gate = GATES[eqn.gate]
         result = nothing
-        if not GATES[eqn.gate].reduces:
+        if gate.array_only:  # a shape of its own (a product, a slice, ...)
+            result = frozenset([eqn.out])
+        elif not gate.reduces:
             for arg in eqn.args:
                 if isinstance(arg, Wire) and not sources[arg.name] <= result:
                     result = result | sources[arg.name]
@@ -177,7 +242,13 @@ def unbroadcast_points(
     broadcast differently; and a reduction (sum, mean) needs the gradient of
     its one-number output as one number.
     """
-    reduced = {eqn.out for eqn in gates.eqns if GATES[eqn.gate].reduces}
+    # A reduction's output, and that of a gate that changes shapes (whose
+    # rule reads its gradient as its own shape), is summed back at once.
+    reduced = {
+        eqn.out
+        for eqn in gates.eqns
+        if GATES[eqn.gate].reduces or GATES[eqn.gate].array_only
+    }
     inputs = set(gates.inputs)
     uses = contribution_counts(steps)
     # The inputs whose shapes each gradient's array has, as it is written.
@@ -186,7 +257,8 @@ def unbroadcast_points(
     for eqn, targets in steps:
         for i in targets:
             wire = eqn.args[i].name
-            if GATES[eqn.gate].reduces:  # its rule spreads one number over `wire`
+            gate = GATES[eqn.gate]
+            if gate.reduces or gate.array_only:  # its rule has `wire`'s shape
                 carried[wire] = sources[wire]
             elif carried[eqn.out] == sources[wire]:
                 carried[wire] = sources[wire]

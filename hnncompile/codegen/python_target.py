@@ -35,8 +35,9 @@ class PythonTarget(Target):
         """Comment lines after the header, saying what the functions take."""
         return []
 
-    def converted_inputs(self, params: list[str]) -> list[str]:
-        """The lines at the top of each function that convert the inputs."""
+    def converted_inputs(self, params: list[str], gates: GateList) -> list[str]:
+        """The lines at the top of each function that convert the inputs
+        (`params`: the identifiers of `gates`' inputs, in order)."""
         return []
 
     def helpers(self, converted: bool, unbroadcast: bool) -> list[str]:
@@ -76,7 +77,7 @@ class PythonTarget(Target):
             lines += [self.import_line, "", ""]
         elif lines:
             lines += ["", ""]
-        converted = self.converted_inputs(params)
+        converted = self.converted_inputs(params, gates)
         summed = self.broadcasts and any("unbroadcast(" in s for s in backward_lines)
         for helper in self.helpers(bool(converted), summed):
             lines += [helper, "", ""]
@@ -112,7 +113,7 @@ class PythonTarget(Target):
         output = names.value[gates.output]
         body = self.released(body, keep={output, *grads})
         params = [names.value[i] for i in gates.inputs]
-        converted = self.converted_inputs(params)
+        converted = self.converted_inputs(params, gates)
         params.append(f"{naming.UPSTREAM_GRADIENT}=1.0")
         lines = [self.import_line, "", ""]
         for helper in self.helpers(bool(converted), self.broadcasts):
@@ -124,13 +125,14 @@ class PythonTarget(Target):
 
     def trace_function(
         self,
+        gates: GateList,
         wires: list[str],
         params: list[str],
         body: list[str],
         value_of: dict[str, str],
         grad_of: dict[str, str],
     ) -> str:
-        converted = self.converted_inputs(params)
+        converted = self.converted_inputs(params, gates)
         params = [*params, f"{naming.UPSTREAM_GRADIENT}=1.0"]
         lines = [self.import_line]
         lines += self.helpers(bool(converted), self.broadcasts)

@@ -71,6 +71,12 @@ class Target:
         """The gate's forward template and gradient templates here."""
         return gate.code(self.name, fast)
 
+    def rules(self, eqn: Eqn, ranks: dict | None = None) -> tuple[str, ...]:
+        """The gradient templates of one gate of the program, one per input
+        ("" where an input gets none); `ranks`: the wires' numbers of axes
+        where known (see plan.known_shapes)."""
+        return self.code(GATES[eqn.gate])[1]
+
     # -- the module, the trace ---------------------------------------------
 
     def module(
@@ -130,10 +136,11 @@ class Target:
             for wire in wires
         }
         params = [names.value[i] for i in gates.inputs]
-        return self.trace_function(wires, params, body, value_of, grad_of)
+        return self.trace_function(gates, wires, params, body, value_of, grad_of)
 
     def trace_function(
         self,
+        gates: GateList,
         wires: list[str],
         params: list[str],
         body: list[str],
@@ -166,9 +173,18 @@ class Target:
         (BackwardPlan.spread_dout; only a target whose inputs broadcast)."""
         raise NotImplementedError
 
-    def summed_back(self, contribution: str, like: str) -> str:
+    def summed_back(self, contribution: str, like: str, axes: Any = None) -> str:
         """A gradient summed back to the shape of the wire `like`
-        (BackwardPlan.summed; only a target whose inputs broadcast)."""
+        (BackwardPlan.summed; only a target whose inputs broadcast), over
+        `axes` where the shapes are known (BackwardPlan.sums)."""
+        raise NotImplementedError
+
+    def scattered(
+        self, grad: str, gate: Gate, values: dict[str, str], value: str, first: bool
+    ) -> list[str]:
+        """The lines sending a gather's gradient back into zeros of its
+        input's shape (the catalogue's `scatter`); only the array target
+        has gathers."""
         raise NotImplementedError
 
     def added(self, grad: str, contribution: str) -> str:
@@ -220,13 +236,14 @@ class Target:
         inputs = set(gates.inputs)
         for eqn, targets in plan.steps:
             gate = GATES[eqn.gate]
-            _, rules = self.code(gate)
+            rules = self.rules(eqn, plan.ranks)
             values = names.placeholders(eqn)
             if propagate_copies:
                 copied = [
                     i
                     for i in targets
                     if rules[i] == "{dout}"
+                    and not gate.scatter
                     and (returned is not None or eqn.args[i].name not in inputs)
                     and contributions[eqn.args[i].name] == 1
                     and (eqn.out, i) not in plan.summed
@@ -241,9 +258,17 @@ class Target:
             for i in targets:
                 arg = eqn.args[i].name
                 grad = names.grad[arg]
+                if gate.scatter:
+                    value = fill(rules[i], values)
+                    first = grad not in assigned
+                    lines += self.scattered(grad, gate, values, value, first)
+                    assigned.add(grad)
+                    continue
                 contribution = fill(rules[i], values)
                 if (eqn.out, i) in plan.summed:
-                    contribution = self.summed_back(contribution, names.value[arg])
+                    contribution = self.summed_back(
+                        contribution, names.value[arg], plan.sums.get((eqn.out, i))
+                    )
                 if grad not in assigned:
                     lines.append(f"{grad} = {contribution}")
                     assigned.add(grad)
