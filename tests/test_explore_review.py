@@ -215,6 +215,18 @@ def test_the_score_message_says_how_to_name_one():
     assert "no wire named 'score'" in message
     assert "name it in the program (score = ...)" in message
     assert "--score NAME" in message
+    # Named, as examples/README.md says, it trains.
+    named = (
+        (EXAMPLES / "svm_cost.hnn")
+        .read_text()
+        .replace(
+            "L = sum(max(0, -y*(w0*x0 + w1*x1 + w2) + 1))",
+            "score = w0*x0 + w1*x1 + w2\nL = sum(max(0, -y*score + 1))",
+        )
+    )
+    g = hnncompile.compile(named, wrt=["w0", "w1", "w2"])
+    train = explore.training(g, "tutorial", data="x0,x1,y", point={"alpha": 0.5})
+    assert train.score == "score" and train.trained == ("w0", "w1", "w2")
 
 
 def test_a_training_page_fetches_nothing(tmp_path):
