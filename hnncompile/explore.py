@@ -106,8 +106,10 @@ def training(
     if score not in wires:
         named = [w for w in wires if w in f.gates.source_names and w not in names]
         raise ValueError(
-            f"no wire named {score!r} to take the sign of: name the score "
-            f"(--score NAME); the program's wires are {', '.join(named)}"
+            f"no wire named {score!r} to take the sign of: give the wire that "
+            "scores a point (--score NAME, score= in Python) or, where the score "
+            "is inside an expression, name it in the program (score = ...); the "
+            f"program's wires are {', '.join(named)}"
         )
     step = STEP_SIZE if step is None else float(step)
     if not (math.isfinite(step) and step > 0):
@@ -321,7 +323,9 @@ def _training_note(f: CompiledFunction, train: Training) -> str:
 
 
 def _training_section(train: Training) -> str:
-    return _TRAINING.format(step=f"{train.step:g}")
+    return _TRAINING.format(
+        step=f"{train.step:g}", score=f"<code>{html.escape(train.score)}</code>"
+    )
 
 
 HEADING_LENGTH = 120  # characters of the program the page's title shows
@@ -573,9 +577,12 @@ main { display: grid; grid-template-columns: minmax(22em, 1fr) minmax(26em, 1fr)
        gap: 1.5em; align-items: start; }
 section { margin-bottom: 1.2em; }
 h2 { font-size: 1em; margin: 0 0 .5em; }
-label.input { display: grid; grid-template-columns: 4em 1fr 7em 10em; gap: .5em;
-              align-items: center; margin: .25em 0; }
-label.input .name { font-family: monospace; font-weight: bold; }
+#inputs { display: grid; gap: .4em .5em; align-items: center;
+          grid-template-columns: minmax(4em, max-content) minmax(8em, 1fr) 7em minmax(6em, 10em); }
+#inputs h2 { grid-column: 1 / -1; margin: 0; }
+label.input { display: contents; }  /* one grid for every input: the columns line up */
+label.input .name { font-family: monospace; font-weight: bold; max-width: 16em;
+                    overflow-wrap: anywhere; }
 input[type=number] { width: 6.5em; }
 .value { color: #1e8449; }
 .gradient { color: #c0392b; }
@@ -591,7 +598,10 @@ g.node.current path, g.node.current polygon { stroke: #2471a3; stroke-width: 3; 
 #legend svg { vertical-align: middle; }
 table { border-collapse: collapse; }
 th, td { padding: .15em .7em; text-align: left; border-bottom: 1px solid #eee; }
-td.value, td.gradient { text-align: right; font-family: monospace; }
+/* A long name wraps rather than run over the code; numbers stay whole. */
+#wires td:first-child, #wires td code { overflow-wrap: anywhere; }
+#wires th, #wires td:nth-child(2) { white-space: nowrap; }
+td.value, td.gradient { text-align: right; font-family: monospace; white-space: nowrap; }
 pre { background: #f7f7f7; padding: .8em; overflow-x: auto; font-size: .85em; }
 .line { display: block; white-space: pre; min-height: 1.2em; }
 .line.picked, tr.picked { background: #d6eaf8; }
@@ -610,7 +620,14 @@ pre { background: #f7f7f7; padding: .8em; overflow-x: auto; font-size: .85em; }
 # and writes their numbers into the drawing, the table and the code.
 _SCRIPT = """
 const data = JSON.parse(document.getElementById("data").textContent);
-const format = (v) => (Number.isFinite(v) ? String(Number(v.toPrecision(4))) : String(v));
+// 4 significant digits; far from 1, as 5.126e+19 rather than 20 digits.
+const format = (v) => {
+  if (!Number.isFinite(v)) return String(v);
+  if (v !== 0 && (Math.abs(v) >= 1e6 || Math.abs(v) < 1e-6)) {
+    return v.toExponential(3).replace(/\\.?0+e/, "e");
+  }
+  return String(Number(v.toPrecision(4)));
+};
 // Maps, not objects, for whatever is keyed by a name: a wire may be
 // named __proto__, constructor or toString.
 const point = new Map(Object.entries(data.start));
@@ -773,7 +790,7 @@ document.querySelectorAll("input[data-input]").forEach((element) => {
     if (element.value === "" || !Number.isFinite(value)) return;
     setInput(element.dataset.input, value, element);
     if (nudged) nudged.textContent = "";
-    update();
+    refresh(element);
   });
 });
 
@@ -821,6 +838,17 @@ function trainer(training) {
     return Number.isFinite(step) && step > 0 ? step : training.step;
   }
 
+  // Training stops, and says why, where its numbers are no longer finite.
+  function stop(reason) {
+    run(false);
+    shown("train-status").textContent =
+      `Stopped at step ${steps}: ${reason}. Reset, and try a smaller step size, ` +
+      "or hold a parameter where it is (leave it out of wrt).";
+  }
+  const notFinite = "the program is not a finite number at some of the points";
+
+  // One step of SGD; false (and the parameters left as they were) where
+  // it would make one of them infinite or NaN.
   function sgdStep() {
     const i = Math.floor(random() * points.length);
     point.set(training.data[0], points[i][0]);
@@ -828,21 +856,28 @@ function trainer(training) {
     point.set(training.data[2], labels[i]);
     const grads = backward(...args());
     const step = stepSize();
-    training.trained.forEach((name, k) => {
-      point.set(name, point.get(name) + -step * grads[gradientAt[k]]);
-    });
+    const moved = training.trained.map((name, k) => point.get(name) + -step * grads[gradientAt[k]]);
+    const k = moved.findIndex((value) => !Number.isFinite(value));
+    if (k >= 0) {
+      stop(`the next step would set ${training.trained[k]} = ${format(moved[k])}`);
+      return false;
+    }
+    training.trained.forEach((name, k) => point.set(name, moved[k]));
     steps += 1;
+    return true;
   }
 
   // The loss (the output, averaged over every point) and the training
-  // accuracy (the sign of the score against the label).
+  // accuracy (the sign of the score against the label; a score that is
+  // not a number decides nothing).
   function evaluate() {
     let loss = 0;
     let correct = 0;
     points.forEach(([x, y], i) => {
       const [values] = trace(...at(x, y, labels[i]));
       loss += values.get(data.output);
-      correct += (values.get(score) > 0 ? 1 : -1) === labels[i];
+      const s = values.get(score);
+      correct += Number.isFinite(s) && (s > 0 ? 1 : -1) === labels[i];
     });
     return [loss / points.length, correct / points.length];
   }
@@ -896,24 +931,29 @@ function trainer(training) {
     const plot = shown("loss-plot");
     const context = plot.getContext("2d");
     context.clearRect(0, 0, plot.width, plot.height);
+    // From the lowest loss (or 0) at the bottom to the highest at the top:
+    // a cost may be negative.
     const finite = history.filter(([, loss]) => Number.isFinite(loss));
-    const top = Math.max(...finite.map(([, loss]) => loss), 1e-12);
+    const top = Math.max(...finite.map(([, loss]) => loss), 0);
+    const bottom = Math.min(...finite.map(([, loss]) => loss), 0);
     const last = Math.max(history[history.length - 1][0], 1);
     context.beginPath();
     finite.forEach(([step, loss], k) => {
       const x = (step / last) * (plot.width - 2) + 1;
-      const y = plot.height - 2 - (loss / top) * (plot.height - 16);
+      const y = plot.height - 2 - ((loss - bottom) / (top - bottom || 1)) * (plot.height - 16);
       if (k === 0) context.moveTo(x, y);
       else context.lineTo(x, y);
     });
     context.strokeStyle = "#c0392b";
     context.stroke();
     context.fillStyle = "#555";
-    context.fillText(`loss, from ${format(top)} at most, over ${last} steps`, 4, 10);
+    context.fillText(`loss over ${last} steps: ${format(bottom)} to ${format(top)}`, 4, 10);
   }
 
-  function show() {
-    data.inputs.forEach((name) => setInput(name, point.get(name)));
+  // Every number and drawing at the current parameters (`changed`: the
+  // input element being typed into, left as it is).
+  function show(changed = null) {
+    data.inputs.forEach((name) => setInput(name, point.get(name), changed));
     update();
     const [loss, accuracy] = evaluate();
     shown("loss").textContent = format(loss);
@@ -923,17 +963,27 @@ function trainer(training) {
     if (history.length > 2000) history = history.filter((_, k) => k % 2 === 0);
     drawLoss();
     drawBoundary();
+    if (Number.isFinite(loss)) {
+      if (changed !== null) shown("train-status").textContent = "";
+      return;
+    }
+    if (changed !== null || steps === 0) {
+      shown("train-status").textContent = `At these parameters the loss is ${format(loss)}: ${notFinite}.`;
+    } else if (!shown("train-status").textContent) {
+      stop(`the loss is ${format(loss)}`); // unless a step was refused, and said why
+    }
   }
 
   function frame() {
     if (!running) return;
     const count = Math.max(1, Math.floor(Number(shown("speed").value)) || 1);
-    for (let k = 0; k < count; k++) sgdStep();
+    for (let k = 0; k < count && sgdStep(); k++);
     show();
-    requestAnimationFrame(frame);
+    if (running) requestAnimationFrame(frame);
   }
 
   function run(on) {
+    if (on) shown("train-status").textContent = "";
     running = on;
     shown("train").disabled = on;
     shown("pause").disabled = !on;
@@ -946,6 +996,7 @@ function trainer(training) {
     random = seeded(training.seed);
     steps = 0;
     history = [];
+    shown("train-status").textContent = "";
     show();
   }
 
@@ -953,15 +1004,18 @@ function trainer(training) {
   shown("pause").addEventListener("click", () => run(false));
   shown("step").addEventListener("click", () => {
     run(false);
-    sgdStep();
-    show();
+    shown("train-status").textContent = "";
+    if (sgdStep()) show();
   });
   shown("reset").addEventListener("click", reset);
   reset();
+  return show;
 }
 
-if (data.training) trainer(data.training);
-else update();
+// What an input's change redraws: in training mode, the loss, the
+// accuracy and the decision regions too.
+const refresh = data.training ? trainer(data.training) : update;
+if (!data.training) update();
 """
 
 _INPUTS = """<section id="inputs">
@@ -977,10 +1031,10 @@ _NUDGE = """<button id="nudge" type="button">Nudge: a step of {step} along the g
 _TRAINING = """<section id="training">
 <h2>Training</h2>
 <div class="controls">
-<button id="train" type="button">Train</button>
-<button id="pause" type="button" disabled>Pause</button>
-<button id="step" type="button">Step</button>
-<button id="reset" type="button">Reset</button>
+<button id="train" type="button" title="run gradient descent, a few steps a frame">Train</button>
+<button id="pause" type="button" title="stop training" disabled>Pause</button>
+<button id="step" type="button" title="one step of gradient descent, on one point">Step</button>
+<button id="reset" type="button" title="back to the start: the first parameters, step 0">Reset</button>
 <label>step size <input type="number" id="step-size" step="any" value="{step}"></label>
 <label>steps per frame <input type="number" id="speed" min="1" step="1" value="5"></label>
 </div>
@@ -989,6 +1043,10 @@ _TRAINING = """<section id="training">
 <canvas id="boundary" width="320" height="320"
  title="blue: the score is positive; red: negative"></canvas>
 <canvas id="loss-plot" width="240" height="120" title="the loss over the steps"></canvas>
+<p id="boundary-legend">The plane: blue where {score} is positive (the decision
++1), red where it is negative (&minus;1); each point is a dot in its label's
+colour, and the ringed one is the point of the last step.</p>
+<p id="train-status" role="status"></p>
 </section>
 """
 
