@@ -410,3 +410,16 @@ def layer_programs(draw):
 def test_random_networks_against_jax(program):
     source, forward, inputs = program
     check(source, forward, inputs, dout=1.0, rtol=1e-8, atol=1e-10)
+
+
+def test_the_trace_gives_every_wire_a_gradient_of_its_own_shape():
+    # Without shapes, backward may sum a broadcast gradient late (it is
+    # cheaper); the trace shows each wire's own gradient, summed.
+    f = hnncompile.compile(LECTURE, target="numpy")
+    point = lecture_inputs()
+    shown = hnncompile.trace(f, **point)
+    assert set(shown.values) >= {"counts_sum_inv", "bnvar", "logit_maxes"}
+    for wire, value in shown.values.items():
+        assert np.shape(shown.gradients[wire]) == np.shape(value), wire
+    _, grads = f.grad(**point)
+    np.testing.assert_allclose(shown.gradients["W2"], grads["W2"], rtol=1e-12)

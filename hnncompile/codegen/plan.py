@@ -93,11 +93,12 @@ class BackwardPlan:
 
 
 def plan_backward(
-    gates: GateList, wrt: Collection[str], target: Target
+    gates: GateList, wrt: Collection[str], target: Target, exact: bool = False
 ) -> BackwardPlan:
     """The plan of `gates`' backward pass on `target` (whose gradient rules
     it reads, and whether its inputs broadcast together), for the gradients
-    of the wires in `wrt`."""
+    of the wires in `wrt`. `exact`: every wire's gradient has the wire's
+    own shape (the trace shows each), no sum waiting for a later one."""
     data = gates.data_wires()
     wrt = frozenset(wrt) - data
     # `wrt` names inputs; the trace names every wire, so that a wire made
@@ -144,7 +145,7 @@ def plan_backward(
         else:
             sources = broadcast_sources(gates)
             spread_dout = bool(sources[gates.output])
-            summed = unbroadcast_points(gates, steps, sources)
+            summed = unbroadcast_points(gates, steps, sources, exact)
             needed.update(_summed_wires(gates, summed))
         if spread_dout:
             needed.add(gates.output)  # for its shape
@@ -230,6 +231,7 @@ def unbroadcast_points(
     gates: GateList,
     steps: Sequence[tuple[Eqn, tuple[int, ...]]],
     sources: dict[str, frozenset[str]],
+    exact: bool = False,
 ) -> frozenset[tuple[str, int]]:
     """Where the array target sums a gradient back to its wire's shape, as
     (gate output, argument position) pairs.
@@ -262,7 +264,7 @@ def unbroadcast_points(
                 carried[wire] = sources[wire]
             elif carried[eqn.out] == sources[wire]:
                 carried[wire] = sources[wire]
-            elif wire in inputs or wire in reduced or uses[wire] > 1:
+            elif exact or wire in inputs or wire in reduced or uses[wire] > 1:
                 points.add((eqn.out, i))
                 carried[wire] = sources[wire]
             else:

@@ -125,8 +125,16 @@ class Target:
         names = Names.of(gates)
         forward_lines = self.forward_lines(gates, names)
         wires = [*gates.inputs, *(eqn.out for eqn in gates.eqns)]
+        # Each wire's gradient in the wire's own shape, as the trace shows it.
+        plan = plan_backward(gates, frozenset(wires), self, exact=True)
         body = self.backward_body(
-            gates, frozenset(wires), names, forward_lines, False, recompute_all=True
+            gates,
+            frozenset(wires),
+            names,
+            forward_lines,
+            False,
+            recompute_all=True,
+            plan=plan,
         )
         assigned = {line.split(" ", 1)[0] for line in body}
         assigned.add(naming.UPSTREAM_GRADIENT)
