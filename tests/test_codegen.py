@@ -55,10 +55,6 @@ GOLDEN_CASES = {
             },
         },
     ),
-    "lecture_mlp_any_shapes": (
-        EXAMPLES / "makemore_mlp_forward.hnn",
-        {"target": "numpy"},
-    ),
 }
 
 

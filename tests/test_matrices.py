@@ -10,6 +10,8 @@ written in `jax.numpy` by hand here, and with centred differences
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -272,28 +274,10 @@ def test_float32_stays_float32(with_shapes):
 
 # --- the lecture ---
 
-LECTURE = """
-emb = C[Xb]
-embcat = emb.view(emb.shape[0], -1)
-hprebn = embcat @ W1 + b1
-bnmeani = 1/n*hprebn.sum(0, keepdim=True)
-bndiff = hprebn - bnmeani
-bndiff2 = bndiff**2
-bnvar = 1/(n-1)*(bndiff2).sum(0, keepdim=True)
-bnvar_inv = (bnvar + 1e-5)**-0.5
-bnraw = bndiff * bnvar_inv
-hpreact = bngain * bnraw + bnbias
-h = torch.tanh(hpreact)
-logits = h @ W2 + b2
-logit_maxes = logits.max(1, keepdim=True).values
-norm_logits = logits - logit_maxes
-counts = norm_logits.exp()
-counts_sum = counts.sum(1, keepdims=True)
-counts_sum_inv = counts_sum**-1
-probs = counts * counts_sum_inv
-logprobs = probs.log()
-loss = -logprobs[range(n), Yb].mean()
-"""
+# The lecture's forward pass, pasted as it is (with its comments).
+LECTURE = (
+    Path(__file__).parent.parent / "examples" / "makemore_mlp_forward.hnn"
+).read_text(encoding="utf-8")
 
 
 def lecture_inputs(n=8, vocab=11, block=3, embed=4, hidden=16):
