@@ -407,3 +407,26 @@ def test_the_trace_gives_every_wire_a_gradient_of_its_own_shape():
         assert np.shape(shown.gradients[wire]) == np.shape(value), wire
     _, grads = f.grad(**point)
     np.testing.assert_allclose(shown.gradients["W2"], grads["W2"], rtol=1e-12)
+
+
+def test_a_rule_picked_at_run_time_adds_to_the_other_branches():
+    # W is used twice: x @ W (its rule depends on x's axes) and W * W.
+    inputs = {"x": normal(3), "W": normal(3, 2)}
+    check(
+        "L = sum(x @ W) + sum(W * W)",
+        lambda x, W: jnp.sum(x @ W) + jnp.sum(W * W),
+        inputs,
+        dout=1.0,
+    )
+    inputs = {"x": normal(4, 3), "W": normal(3, 2)}
+    check(
+        "L = sum(x @ W) + sum(W * W)",
+        lambda x, W: jnp.sum(x @ W) + jnp.sum(W * W),
+        inputs,
+        dout=1.0,
+    )
+
+
+def test_a_matrix_programs_backward_keeps_every_gradient_its_wires_shape():
+    f = hnncompile.compile(LECTURE, target="numpy")
+    assert "dcounts_sum_inv = unbroadcast(counts * dprobs, counts_sum_inv)" in f.source

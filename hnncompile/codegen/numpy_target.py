@@ -112,6 +112,13 @@ class NumpyTarget(PythonTarget):
         lines.append(f"{dout} = {dout} * np.ones_like({out})")
         return lines
 
+    def added(self, grad: str, contribution: str) -> str:
+        # A rule picked at run time (`A if np.ndim(W) == 2 else B`) is
+        # bracketed: `d + A if c else B` would drop `d` when c is false.
+        if " if " in contribution:
+            contribution = f"({contribution})"
+        return super().added(grad, contribution)
+
     def summed_back(self, contribution: str, like: str, axes: Any = None) -> str:
         if axes is None:  # shapes unknown: the helper finds the axes
             return f"unbroadcast({contribution}, {like})"

@@ -137,6 +137,10 @@ def plan_backward(
                 if placeholder in used and isinstance(arg, Wire):
                     needed.add(arg.name)
     spread_dout, summed, sums = False, frozenset(), {}
+    # A matrix program's every gradient has its wire's shape, as a learner
+    # comparing them with PyTorch's (as the lecture does) expects; a sum
+    # waits for a later one only in elementwise programs, where it is cheaper.
+    exact = exact or any(GATES[eqn.gate].array_only for eqn in gates.eqns)
     if steps and target.broadcasts:
         if shapes is not None and None not in shapes.values():
             spread_dout = shapes[gates.output] != ()
