@@ -101,8 +101,8 @@ def backward(X, W, b, num_examples, y, reg, dout=1.0):
     # one number for dout means the same for every element
     dout = dout * np.ones_like(loss)
     # loss = data_loss + reg_loss: the add gate passes dout through to both inputs
-    ddata_loss = dout
-    dreg_loss = dout
+    ddata_loss = unbroadcast(dout, data_loss)
+    dreg_loss = unbroadcast(dout, reg_loss)
     # reg_loss = t8 * t10: the mul gate sends t10 the other input, t8, times dreg_loss
     dt10 = unbroadcast(t8 * dreg_loss, t10)
     # t10 = sum(t9): the sum gate passes dt10 back to every element it added
@@ -127,9 +127,9 @@ def backward(X, W, b, num_examples, y, reg, dout=1.0):
     # probs = exp_scores * t3:
     # the mul gate swaps its inputs: each gets the other times dprobs
     dexp_scores = unbroadcast(t3 * dprobs, exp_scores)
-    dt3 = exp_scores * dprobs
+    dt3 = unbroadcast(exp_scores * dprobs, t3)
     # t3 = 1.0 / t2: division's local gradient on t2 is -1.0/(t2*t2)
-    dt2 = unbroadcast(-1.0 / (t2 * t2) * dt3, t2)
+    dt2 = -1.0 / (t2 * t2) * dt3
     # t2 = exp_scores.sum(1, keepdims=True):
     # the sum gate passes dt2 back to every element it added: dt2 kept axis 1 (size 1),
     # so it broadcasts along it to exp_scores's shape
@@ -143,5 +143,5 @@ def backward(X, W, b, num_examples, y, reg, dout=1.0):
     db = unbroadcast(dscores, b)
     # t1 = X @ W:
     # the matrix product sends X.T @ dt1 to W: (m, n) @ (n, k) is W's shape (m, k)
-    dW = dW + X.T @ dt1 if np.ndim(X) == 2 else np.multiply.outer(X, dt1)
+    dW = dW + (X.T @ dt1 if np.ndim(X) == 2 else np.multiply.outer(X, dt1))
     return dW, db

@@ -116,8 +116,8 @@ def backward(X, W, b, W2, b2, num_examples, y, reg, dout=1.0):
     # one number for dout means the same for every element
     dout = dout * np.ones_like(loss)
     # loss = data_loss + reg_loss: the add gate passes dout through to both inputs
-    ddata_loss = dout
-    dreg_loss = dout
+    ddata_loss = unbroadcast(dout, data_loss)
+    dreg_loss = unbroadcast(dout, reg_loss)
     # reg_loss = t13 + t17: the add gate passes dreg_loss through to both inputs
     dt13 = dreg_loss
     dt17 = dreg_loss
@@ -153,9 +153,9 @@ def backward(X, W, b, W2, b2, num_examples, y, reg, dout=1.0):
     # probs = exp_scores * t5:
     # the mul gate swaps its inputs: each gets the other times dprobs
     dexp_scores = unbroadcast(t5 * dprobs, exp_scores)
-    dt5 = exp_scores * dprobs
+    dt5 = unbroadcast(exp_scores * dprobs, t5)
     # t5 = 1.0 / t4: division's local gradient on t4 is -1.0/(t4*t4)
-    dt4 = unbroadcast(-1.0 / (t4 * t4) * dt5, t4)
+    dt4 = -1.0 / (t4 * t4) * dt5
     # t4 = exp_scores.sum(1, keepdims=True):
     # the sum gate passes dt4 back to every element it added: dt4 kept axis 1 (size 1),
     # so it broadcasts along it to exp_scores's shape
@@ -172,8 +172,8 @@ def backward(X, W, b, W2, b2, num_examples, y, reg, dout=1.0):
     # hidden_layer's (n, m), and hidden_layer.T @ dt3 to W2, (m, n) @ (n, k) is W2's (m,
     # k)
     dhidden_layer = dt3 @ W2.T if np.ndim(W2) == 2 else np.multiply.outer(dt3, W2)
-    dW2 = (
-        dW2 + hidden_layer.T @ dt3
+    dW2 = dW2 + (
+        hidden_layer.T @ dt3
         if np.ndim(hidden_layer) == 2
         else np.multiply.outer(hidden_layer, dt3)
     )
@@ -185,5 +185,5 @@ def backward(X, W, b, W2, b2, num_examples, y, reg, dout=1.0):
     db = unbroadcast(dt2, b)
     # t1 = X @ W:
     # the matrix product sends X.T @ dt1 to W: (m, n) @ (n, k) is W's shape (m, k)
-    dW = dW + X.T @ dt1 if np.ndim(X) == 2 else np.multiply.outer(X, dt1)
+    dW = dW + (X.T @ dt1 if np.ndim(X) == 2 else np.multiply.outer(X, dt1))
     return dW, db, dW2, db2

@@ -149,10 +149,10 @@ def backward(C, Xb, W1, b1, n, bngain, bnbias, W2, b2, Yb, dout=1.0):
     # probs = counts * counts_sum_inv:
     # the mul gate swaps its inputs: each gets the other times dprobs
     dcounts = unbroadcast(counts_sum_inv * dprobs, counts)
-    dcounts_sum_inv = counts * dprobs
+    dcounts_sum_inv = unbroadcast(counts * dprobs, counts_sum_inv)
     # counts_sum_inv = counts_sum**-1:
     # pow gate: d(counts_sum**-1)/dcounts_sum = -1*counts_sum**-2
-    dcounts_sum = unbroadcast(-1 * counts_sum**-2 * dcounts_sum_inv, counts_sum)
+    dcounts_sum = -1 * counts_sum**-2 * dcounts_sum_inv
     # counts_sum = counts.sum(1, keepdims=True):
     # the sum gate passes dcounts_sum back to every element it added: dcounts_sum kept
     # axis 1 (size 1), so it broadcasts along it to counts's shape
@@ -188,15 +188,15 @@ def backward(C, Xb, W1, b1, n, bngain, bnbias, W2, b2, Yb, dout=1.0):
     # d(tanh hpreact)/dhpreact = 1 - tanh(hpreact)**2, and tanh(hpreact) is the output h
     dhpreact = (1 - h**2) * dh
     # hpreact = t9 + bnbias: the add gate passes dhpreact through to both inputs
-    dt9 = dhpreact
+    dt9 = unbroadcast(dhpreact, t9)
     dbnbias = unbroadcast(dhpreact, bnbias)
     # t9 = bngain * bnraw: the mul gate swaps its inputs: each gets the other times dt9
     dbngain = unbroadcast(bnraw * dt9, bngain)
-    dbnraw = bngain * dt9
+    dbnraw = unbroadcast(bngain * dt9, bnraw)
     # bnraw = bndiff * bnvar_inv:
     # the mul gate swaps its inputs: each gets the other times dbnraw
     dbndiff = unbroadcast(bnvar_inv * dbnraw, bndiff)
-    dbnvar_inv = bndiff * dbnraw
+    dbnvar_inv = unbroadcast(bndiff * dbnraw, bnvar_inv)
     # bnvar_inv = t8**-0.5:
     # pow gate: d(t8**-0.5)/dt8 = -0.5*t8**-1.5 (NaN for t8 < 0: no real power there)
     dt8 = -0.5 * np.power(t8, -1.5) * dbnvar_inv
@@ -214,7 +214,7 @@ def backward(C, Xb, W1, b1, n, bngain, bnbias, W2, b2, Yb, dout=1.0):
     # bndiff = hprebn - bnmeani:
     # the sub gate passes dbndiff to hprebn and -dbndiff to bnmeani
     dhprebn = unbroadcast(dbndiff, hprebn)
-    dbnmeani = -dbndiff
+    dbnmeani = unbroadcast(-dbndiff, bnmeani)
     # bnmeani = t3 * t4: the mul gate sends t4 the other input, t3, times dbnmeani
     dt4 = unbroadcast(t3 * dbnmeani, t4)
     # t4 = hprebn.sum(0, keepdims=True):
