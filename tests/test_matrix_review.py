@@ -77,6 +77,50 @@ def against_jax(source, forward, inputs, options, data=(), dtype=np.float64):
     return f
 
 
+# --- the trace: every wire's gradient has that wire's shape -----------------
+
+
+def test_the_trace_gives_an_intermediate_gradient_its_wires_shape():
+    # Without shapes, backward may carry a broadcast gradient on (an
+    # intermediate's `dcounts_sum_inv` of (n, C)) and sum it later; the
+    # trace shows every wire's gradient, so each must be its own.
+    source = (
+        "counts = logits.exp()\n"
+        "counts_sum = counts.sum(1, keepdims=True)\n"
+        "counts_sum_inv = counts_sum**-1\n"
+        "probs = counts * counts_sum_inv\n"
+        "loss = -probs[range(n), Y].log().mean()"
+    )
+    logits, n, Y = normal(5, 3), 5, labels(5, 3)
+    f = hnncompile.compile(source, target="numpy")
+    gradients = hnncompile.trace(f, logits, n, Y).gradients
+
+    def upstream(counts_sum_inv):
+        counts = jnp.exp(logits)
+        return -jnp.log((counts * counts_sum_inv)[jnp.arange(n), Y]).mean()
+
+    inv = 1 / np.exp(logits).sum(1, keepdims=True)
+    expected = jax.grad(upstream)(jnp.asarray(inv))
+    assert np.shape(gradients["counts_sum_inv"]) == (5, 1)
+    np.testing.assert_allclose(gradients["counts_sum_inv"], expected, rtol=1e-12)
+    # ... while backward itself still sums once, where a hand writer would
+    generic = f.source.split("def backward")[1]
+    assert "dcounts_sum_inv = counts * dprobs\n" in generic
+    assert "unbroadcast(-1 * counts_sum**-2 * dcounts_sum_inv, counts_sum)" in generic
+
+
+def test_the_planner_sums_back_at_every_wire_it_is_asked_for():
+    gates = hnncompile.lower.lower(
+        hnncompile.parse.parse("i = s**-1\ny = (x * i).sum()"), "numpy"
+    )
+    target = codegen.TARGETS["numpy"]
+    backward = planner.plan_backward(gates, {"x", "s"}, target)
+    traced = planner.plan_backward(gates, {"x", "s", "i"}, target)
+    (mul,) = [e for e in gates.eqns if e.gate == "mul"]
+    assert (mul.out, 1) not in backward.summed  # summed later, into ds
+    assert (mul.out, 1) in traced.summed  # summed at once: di has i's shape
+
+
 # --- compile(shapes=...): the user's mistakes ------------------------------
 
 

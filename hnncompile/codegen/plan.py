@@ -144,7 +144,7 @@ def plan_backward(
         else:
             sources = broadcast_sources(gates)
             spread_dout = bool(sources[gates.output])
-            summed = unbroadcast_points(gates, steps, sources)
+            summed = unbroadcast_points(gates, steps, sources, wrt)
             needed.update(_summed_wires(gates, summed))
         if spread_dout:
             needed.add(gates.output)  # for its shape
@@ -230,6 +230,7 @@ def unbroadcast_points(
     gates: GateList,
     steps: Sequence[tuple[Eqn, tuple[int, ...]]],
     sources: dict[str, frozenset[str]],
+    wrt: Collection[str] = (),
 ) -> frozenset[tuple[str, int]]:
     """Where the array target sums a gradient back to its wire's shape, as
     (gate output, argument position) pairs.
@@ -237,8 +238,9 @@ def unbroadcast_points(
     A gradient may carry the broadcast axes of the gates downstream of its
     wire for a while: the rules multiply it by values that are constant
     along those axes, so summing over them can wait. It waits as a hand
-    writer would, until one of three points: an input's gradient must have
-    the input's shape; a wire that fans out adds contributions that may be
+    writer would, until one of three points: an input's gradient, or that
+    of any wire in `wrt` (the trace asks for every wire's), must have the
+    wire's shape; a wire that fans out adds contributions that may be
     broadcast differently; and a reduction (sum, mean) needs the gradient of
     its one-number output as one number.
     """
@@ -249,7 +251,7 @@ def unbroadcast_points(
         for eqn in gates.eqns
         if GATES[eqn.gate].reduces or GATES[eqn.gate].array_only
     }
-    inputs = set(gates.inputs)
+    own_shape = set(gates.inputs).union(wrt)
     uses = contribution_counts(steps)
     # The inputs whose shapes each gradient's array has, as it is written.
     carried = {gates.output: sources[gates.output]}
@@ -262,7 +264,7 @@ def unbroadcast_points(
                 carried[wire] = sources[wire]
             elif carried[eqn.out] == sources[wire]:
                 carried[wire] = sources[wire]
-            elif wire in inputs or wire in reduced or uses[wire] > 1:
+            elif wire in own_shape or wire in reduced or uses[wire] > 1:
                 points.add((eqn.out, i))
                 carried[wire] = sources[wire]
             else:
