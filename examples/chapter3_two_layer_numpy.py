@@ -16,9 +16,10 @@
 # forward(X, W, b, W2, b2, num_examples, y, reg) returns loss.
 # backward(X, W, b, W2, b2, num_examples, y, reg, dout=1.0) returns dW, db, dW2, db2:
 # the gradient of loss on each input, given dout, the gradient on loss.
-# The inputs may be NumPy arrays of shapes that broadcast together, or numbers; each
-# gradient has the shape of its own input. Lists and tuples are taken as arrays,
-# booleans and integers as floats.
+# The inputs are NumPy arrays whose shapes fit the program's operations, or numbers
+# where it multiplies or adds them; each gradient has the shape of its own input. Lists
+# and tuples are taken as arrays, booleans and integers as floats, except the data
+# (num_examples, y), used as they are.
 import numpy as np
 
 
@@ -172,8 +173,8 @@ def backward(X, W, b, W2, b2, num_examples, y, reg, dout=1.0):
     # hidden_layer's (n, m), and hidden_layer.T @ dt3 to W2, (m, n) @ (n, k) is W2's (m,
     # k)
     dhidden_layer = dt3 @ W2.T if np.ndim(W2) == 2 else np.multiply.outer(dt3, W2)
-    dW2 = (
-        dW2 + hidden_layer.T @ dt3
+    dW2 = dW2 + (
+        hidden_layer.T @ dt3
         if np.ndim(hidden_layer) == 2
         else np.multiply.outer(hidden_layer, dt3)
     )
@@ -185,5 +186,5 @@ def backward(X, W, b, W2, b2, num_examples, y, reg, dout=1.0):
     db = unbroadcast(dt2, b)
     # t1 = X @ W:
     # the matrix product sends X.T @ dt1 to W: (m, n) @ (n, k) is W's shape (m, k)
-    dW = dW + X.T @ dt1 if np.ndim(X) == 2 else np.multiply.outer(X, dt1)
+    dW = dW + (X.T @ dt1 if np.ndim(X) == 2 else np.multiply.outer(X, dt1))
     return dW, db, dW2, db2
