@@ -16,9 +16,10 @@
 # forward(X, W, b, W2, b2, num_examples, y, reg) returns loss.
 # backward(X, W, b, W2, b2, num_examples, y, reg, dout=1.0) returns dW, db, dW2, db2:
 # the gradient of loss on each input, given dout, the gradient on loss.
-# The inputs may be NumPy arrays of shapes that broadcast together, or numbers; each
-# gradient has the shape of its own input. Lists and tuples are taken as arrays,
-# booleans and integers as floats.
+# The inputs are NumPy arrays whose shapes fit the program's operations, or numbers
+# where it multiplies or adds them; each gradient has the shape of its own input. Lists
+# and tuples are taken as arrays, booleans and integers as floats, except the data
+# (num_examples, y), used as they are.
 import numpy as np
 
 

@@ -223,34 +223,22 @@ def _garbage_collection_paused() -> Iterator[None]:
 def _check_shapes(
     gates: GateList, target: str, shapes: Mapping[str, Sequence[int]]
 ) -> tuple[tuple[str, tuple[int, ...]], ...]:
-    """compile()'s `shapes`, checked, as the gate list holds them."""
+    """compile()'s `shapes`, checked as shapes.infer checks them (a shape
+    is a tuple of ints, or one int for one axis), as the gate list holds
+    them: in input order."""
     if target != "numpy":
         raise ValueError(f"shapes= is for target='numpy', not {target!r}")
     if not isinstance(shapes, Mapping):
         raise TypeError("shapes= wants a dict from input name to shape")
-    unknown = sorted(set(shapes).difference(gates.inputs))
-    if unknown:
-        raise ValueError(
-            f"shapes names {', '.join(map(repr, unknown))}: not an input; "
-            f"the inputs are: {', '.join(gates.inputs) or 'none'}"
-        )
-    checked = []
-    for name in gates.inputs:
-        if name not in shapes:
-            continue
-        shape = shapes[name]
-        if isinstance(shape, int):
-            shape = (shape,)
-        try:
-            shape = tuple(shape)
-        except TypeError:
-            raise TypeError(
-                f"the shape of {name!r} is not a tuple: {shape!r}"
-            ) from None
-        if not all(isinstance(n, int) and n >= 0 for n in shape):
-            raise ValueError(f"the shape of {name!r} is not whole numbers: {shape!r}")
-        checked.append((name, shape))
-    return tuple(checked)
+    from . import shapes as shape_pass  # NumPy, only for a program with shapes
+
+    one_axis = {
+        name: (shape,)
+        for name, shape in shapes.items()
+        if isinstance(shape, int) and not isinstance(shape, bool)
+    }
+    checked = shape_pass.checked_shapes(gates, {**shapes, **one_axis})
+    return tuple((name, checked[name]) for name in gates.inputs if name in checked)
 
 
 def _check_target(target: str) -> None:

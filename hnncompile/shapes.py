@@ -92,7 +92,7 @@ def infer(
     of axes of every wire that has the same number in both worlds, shape
     known or not (`x.reshape(n, -1)` is a matrix whatever x is).
     """
-    given = _checked_shapes(gates, input_shapes)
+    given = checked_shapes(gates, input_shapes)
     data = frozenset(getattr(gates, "data", frozenset()))
     lengths = _length_inputs(gates)
     # Data inputs given as arrays: index arrays, whose 0s are valid indices
@@ -197,9 +197,12 @@ def describe(shape: Shape | None) -> str:
     return "?" if shape is None else str(tuple(shape))
 
 
-def _checked_shapes(
+def checked_shapes(
     gates: GateList, input_shapes: Mapping[str, Sequence[int]]
 ) -> dict[str, Shape]:
+    """The given inputs' shapes as tuples of ints: a ValueError for a name
+    that is not an input or a negative size, a TypeError for a shape that
+    is not a tuple (or list) of ints."""
     inputs = set(gates.inputs)
     checked = {}
     for name, shape in input_shapes.items():

@@ -12,6 +12,7 @@ releases each temporary at its last use, so that NumPy can reuse memory.
 
 from __future__ import annotations
 
+import ast
 import re
 from typing import Any
 
@@ -61,6 +62,12 @@ _ARRAYS_NOTE = (
     "numbers; each gradient has the shape of its own input. Lists and "
     "tuples are taken as arrays, booleans and integers as floats."
 )
+_MATRICES_NOTE = (
+    "The inputs are NumPy arrays whose shapes fit the program's operations, "
+    "or numbers where it multiplies or adds them; each gradient has the "
+    "shape of its own input. Lists and tuples are taken as arrays, booleans "
+    "and integers as floats."
+)
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -75,8 +82,26 @@ class NumpyTarget(PythonTarget):
     def refuses(self, gate: Gate) -> str | None:
         return None  # arrays are what the array-only gates need
 
-    def notes(self) -> list[str]:
-        return _wrap(_ARRAYS_NOTE, indent=0)
+    def notes(self, gates: GateList) -> list[str]:
+        """What the inputs may be: for elementwise programs, arrays that
+        broadcast together; for the matrix language, arrays whose shapes fit
+        its operations, the data left as they are, and, given `shapes`, the
+        shapes the module was written for."""
+        matrices = gates.data or any(GATES[e.gate].array_only for e in gates.eqns)
+        if not matrices:
+            return _wrap(_ARRAYS_NOTE, indent=0)
+        text = _MATRICES_NOTE
+        if gates.data:
+            listed = ", ".join(i for i in gates.inputs if i in gates.data)
+            text = text[:-1] + f", except the data ({listed}), used as they are."
+        if gates.shapes:
+            given = ", ".join(f"{name} {shape}" for name, shape in gates.shapes)
+            text += (
+                f" Written for the shapes it was compiled with ({given}): right "
+                "for any arrays with the same numbers of axes and the same axes "
+                "of size 1."
+            )
+        return _wrap(text, indent=0)
 
     def converted_inputs(self, params: list[str], gates: GateList) -> list[str]:
         """`a, x, b = floats(a, x, b)`, as many lines as the line length
@@ -112,13 +137,6 @@ class NumpyTarget(PythonTarget):
         lines.append(f"{dout} = {dout} * np.ones_like({out})")
         return lines
 
-    def added(self, grad: str, contribution: str) -> str:
-        # A rule picked at run time (`A if np.ndim(W) == 2 else B`) is
-        # bracketed: `d + A if c else B` would drop `d` when c is false.
-        if " if " in contribution:
-            contribution = f"({contribution})"
-        return super().added(grad, contribution)
-
     def summed_back(self, contribution: str, like: str, axes: Any = None) -> str:
         if axes is None:  # shapes unknown: the helper finds the axes
             return f"unbroadcast({contribution}, {like})"
@@ -151,6 +169,16 @@ class NumpyTarget(PythonTarget):
                     f"{matrix} if np.ndim({{{placeholder}}}) == 2 else {vector}"
                 )
         return tuple(chosen)
+
+    def added(self, grad: str, contribution: str) -> str:
+        """`d = d + g`; a `g` that is a conditional expression (the matrix
+        product's rule where ranks are unknown) is bracketed, since `d + A if
+        c else B` would drop `d` when `c` is false."""
+        if " if " in contribution and isinstance(
+            ast.parse(contribution, mode="eval").body, ast.IfExp
+        ):
+            contribution = f"({contribution})"
+        return super().added(grad, contribution)
 
     def scattered(
         self, grad: str, gate: Gate, values: dict[str, str], value: str, first: bool

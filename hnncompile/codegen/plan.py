@@ -243,8 +243,9 @@ def unbroadcast_points(
     A gradient may carry the broadcast axes of the gates downstream of its
     wire for a while: the rules multiply it by values that are constant
     along those axes, so summing over them can wait. It waits as a hand
-    writer would, until one of three points: an input's gradient must have
-    the input's shape; a wire that fans out adds contributions that may be
+    writer would, until one of three points: an input's gradient, or that
+    of any wire in `wrt` (the trace asks for every wire's), must have the
+    wire's shape; a wire that fans out adds contributions that may be
     broadcast differently; and a reduction (sum, mean) needs the gradient of
     its one-number output as one number.
     """

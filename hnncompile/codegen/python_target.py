@@ -31,7 +31,7 @@ class PythonTarget(Target):
 
     # -- hooks for the targets built on this one ---------------------------
 
-    def notes(self) -> list[str]:
+    def notes(self, gates: GateList) -> list[str]:
         """Comment lines after the header, saying what the functions take."""
         return []
 
@@ -71,7 +71,7 @@ class PythonTarget(Target):
                 output,
                 _tuple(grads),
             )
-            lines += self.notes()
+            lines += self.notes(gates)
         body = [*forward_lines.values(), *backward_lines]
         if any(self.prefix in line for line in body):
             lines += [self.import_line, "", ""]

@@ -26,9 +26,13 @@
 # backward(C, Xb, W1, b1, n, bngain, bnbias, W2, b2, Yb, dout=1.0) returns dC, dW1, db1,
 # dbngain, dbnbias, dW2, db2: the gradient of loss on each input, given dout, the
 # gradient on loss.
-# The inputs may be NumPy arrays of shapes that broadcast together, or numbers; each
-# gradient has the shape of its own input. Lists and tuples are taken as arrays,
-# booleans and integers as floats.
+# The inputs are NumPy arrays whose shapes fit the program's operations, or numbers
+# where it multiplies or adds them; each gradient has the shape of its own input. Lists
+# and tuples are taken as arrays, booleans and integers as floats, except the data (Xb,
+# n, Yb), used as they are. Written for the shapes it was compiled with (C (27, 10), Xb
+# (32, 3), W1 (30, 64), b1 (64,), n (), bngain (1, 64), bnbias (1, 64), W2 (64, 27), b2
+# (27,), Yb (32,)): right for any arrays with the same numbers of axes and the same axes
+# of size 1.
 import numpy as np
 
 
