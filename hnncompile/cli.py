@@ -5,6 +5,17 @@ study commands a point as NAME=VALUE (trace, draw and explore start an
 input not given at 1). `compile -o` picks the target from the output's
 name (.js, .mjs) unless --target says otherwise; `--version` prints it.
 
+Programs of vectors and matrices (SPEC section 5) run on the numpy
+target: the study commands pick it for a program the python target
+refuses, or when given `--shapes` or `--inputs`. `--shapes
+C=27x10,W1=30x64,b1=64,n=` gives inputs' shapes (sizes joined by `x`;
+nothing, or `()`, for one number): `compile` writes backward for them
+(compile's `shapes=`), and `check`, `trace`, `draw` and `grad` draw the
+inputs not given at random with those shapes (seeded by --seed), a data
+input (an index array, a length) as integers that fit what it indexes.
+`--inputs POINT.npz` gives arrays by input name (NumPy's np.savez); on the
+command line, NAME=VALUE gives numbers only.
+
 Exit codes: 0 success, 1 a gradient check that failed, 2 bad input (a
 compile error, a missing file, a bad argument, a value given twice, an
 output that is the source), with the error on stderr and no traceback.
@@ -30,7 +41,6 @@ from . import (
     CompileWarning,
     _decode,
     compile,
-    compile_file,
     gradcheck,
 )
 
@@ -112,6 +122,7 @@ def _parser() -> argparse.ArgumentParser:
     compile_.add_argument(
         "--no-comments", action="store_true", help="leave out the explanatory comments"
     )
+    _add_shapes(compile_, "write backward for these shapes (the numpy target)")
     compile_.add_argument(
         "-O",
         "--optimize",
@@ -136,6 +147,8 @@ def _parser() -> argparse.ArgumentParser:
     grad.add_argument(
         "--wrt", metavar="a,b", help="inputs to differentiate (default: all)"
     )
+    _add_arrays(grad)
+    grad.add_argument("--seed", type=int, help="seed for the random inputs")
     grad.set_defaults(run=_grad)
 
     check = commands.add_parser(
@@ -145,6 +158,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_program(check)
     check.add_argument("values", nargs="*", metavar="NAME=VALUE")
     check.add_argument("--seed", type=int, help="seed for the random inputs")
+    _add_arrays(check)
     check.set_defaults(run=_check)
 
     trace = commands.add_parser(
@@ -152,6 +166,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_program(trace)
     trace.add_argument("values", nargs="*", metavar="NAME=VALUE")
+    _add_arrays(trace)
+    trace.add_argument("--seed", type=int, help="seed for the random inputs")
     trace.set_defaults(run=_trace)
 
     draw = commands.add_parser(
@@ -168,6 +184,8 @@ def _parser() -> argparse.ArgumentParser:
         metavar="CIRCUIT.svg",
         help=".svg, .png or .dot",
     )
+    _add_arrays(draw)
+    draw.add_argument("--seed", type=int, help="seed for the random inputs")
     draw.set_defaults(run=_draw)
 
     explore = commands.add_parser(
@@ -238,7 +256,54 @@ def _add_program(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_shapes(command: argparse.ArgumentParser, what: str) -> None:
+    command.add_argument(
+        "--shapes",
+        action="append",
+        metavar="NAME=AxB,...",
+        help=f"inputs' shapes, sizes joined by x: C=27x10,b1=64,n= (nothing or "
+        f"'()': one number); {what}; may be repeated",
+    )
+
+
+def _add_arrays(command: argparse.ArgumentParser) -> None:
+    _add_shapes(
+        command,
+        "inputs not given are drawn at random with them (data inputs as "
+        "integers that fit what they index)",
+    )
+    command.add_argument(
+        "--inputs",
+        metavar="POINT.npz",
+        help="inputs' values by name, arrays included, from a NumPy .npz file "
+        "(np.savez('point.npz', C=C, Xb=Xb, ...))",
+    )
+
+
+def _load_study(args) -> CompiledFunction:
+    """The program for grad, check, trace, draw and explore: on the python
+    target, or on the numpy target when --shapes or --inputs is given or
+    the python target refuses it (a program of vectors and matrices)."""
+    arrays = getattr(args, "shapes", None) or getattr(args, "inputs", None)
+    if arrays:
+        return _load(args, target="numpy")
+    program = _program(args)
+    try:
+        return _compiled(program, {})
+    except CompileError as error:
+        try:  # a program of matrices: the python target refuses what it needs
+            return _compiled(program, {"target": "numpy"})
+        except (CompileError, ValueError):
+            raise error from None
+
+
 def _load(args, **options) -> CompiledFunction:
+    return _compiled(_program(args), options)
+
+
+def _program(args) -> tuple[str, str, dict]:
+    """The program's source, its file's name, and the options every command
+    takes (--wrt), read once (standard input cannot be read twice)."""
     if args.expr is not None and args.file is not None:
         if not hasattr(args, "values"):
             raise _UserMistake("give either FILE or -e PROGRAM, not both")
@@ -248,18 +313,34 @@ def _load(args, **options) -> CompiledFunction:
     if args.expr is None and args.file is None:
         raise _UserMistake("give a program: a FILE, or -e PROGRAM")
     _refuse_to_overwrite_the_source(args)
+    options = {}
     wrt = getattr(args, "wrt", None)
     if wrt is not None:
         options["wrt"] = [name.strip() for name in wrt.split(",") if name.strip()]
+    shapes = getattr(args, "shapes", None)
+    if shapes:
+        options["shapes"] = _shapes(shapes)
+    if args.expr is not None:
+        return args.expr, "<expression>", options
+    if args.file == STDIN:
+        return _decode(sys.stdin.buffer.read(), STDIN_NAME), STDIN_NAME, options
+    with open(args.file, "rb") as file:
+        return _decode(file.read(), os.fsdecode(args.file)), args.file, options
+
+
+def _compiled(program: tuple[str, str, dict], options: dict) -> CompiledFunction:
+    """The program compiled with its options and `options`; its warnings
+    printed to stderr as FILE:LINE:COL: warning: ..."""
+    source, filename, common = program
+    options = {**common, **options}
+    if "shapes" in options and options.get("target", "python") != "numpy":
+        raise _UserMistake(
+            f"--shapes is for the numpy target, not {options.get('target', 'python')}: "
+            "give --target numpy"
+        )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CompileWarning)
-        if args.expr is not None:
-            f = compile(args.expr, filename="<expression>", **options)
-        elif args.file == STDIN:
-            source = _decode(sys.stdin.buffer.read(), STDIN_NAME)
-            f = compile(source, filename=STDIN_NAME, **options)
-        else:
-            f = compile_file(args.file, **options)
+        f = compile(source, filename=filename, **options)
     for warning in caught:
         if isinstance(warning.message, CompileWarning):
             w = warning.message
@@ -300,7 +381,9 @@ def _compile_target(args) -> str:
     if args.emit != "module":  # the gate list is the same for every target
         return args.target or "python"
     if args.target is None:
-        return "js" if suffix in JS_SUFFIXES else "python"
+        if suffix in JS_SUFFIXES:
+            return "js"
+        return "numpy" if args.shapes else "python"
     if suffix in JS_SUFFIXES and args.target != "js":
         wanted = "JavaScript"
     elif suffix in PYTHON_SUFFIXES and args.target == "js":
@@ -317,7 +400,24 @@ def _compile_target(args) -> str:
 def _compile(args) -> int:
     optimize = args.optimize or args.emit == "passes"
     target = _compile_target(args)
-    f = _load(args, target=target, comments=not args.no_comments, optimize=optimize)
+    options = dict(target=target, comments=not args.no_comments, optimize=optimize)
+    program = _program(args)
+    try:
+        f = _compiled(program, options)
+    except CompileError as error:
+        if args.target is not None or target != "python":
+            raise
+        try:  # would the numpy target take it? then say how to ask for it
+            _compiled(program, {**options, "target": "numpy"})
+        except (CompileError, ValueError, _UserMistake):
+            raise error from None
+        print(error, file=sys.stderr)
+        print(
+            "hnncompile: hint: a program of vectors and matrices compiles with "
+            "--target numpy",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     if args.emit == "module":
         text = f.source
     elif args.emit == "gates":
@@ -349,7 +449,9 @@ def _write(path: str, text: str) -> None:
 
 
 def _grad(args) -> int:
-    f = _load(args)
+    f = _load_study(args)
+    if f.target == "numpy":
+        return _grad_arrays(f, args)
     point = _full_point(f, args.values)
     x = [point[name] for name in f.inputs]
     value, grads = _evaluate(f, x)
@@ -362,7 +464,9 @@ def _grad(args) -> int:
 
 
 def _check(args) -> int:
-    f = _load(args)
+    f = _load_study(args)
+    if f.target == "numpy":
+        return _check_arrays(f, args)
     given = _point(f, args.values)
     rng = random.Random(args.seed)
     every_input_given = len(given) == len(f.inputs)
@@ -400,11 +504,14 @@ def _check(args) -> int:
 
 
 def _trace(args) -> int:
-    f = _load(args)
-    point = _study_point(f, args.values)
+    f = _load_study(args)
+    if f.target == "numpy":
+        point = _array_point(f, args, random_missing=bool(args.shapes))
+    else:
+        point = _study_point(f, args.values)
     try:
         print(f.trace(*(point[name] for name in f.inputs)))
-    except (ArithmeticError, ValueError) as error:
+    except (ArithmeticError, ValueError, IndexError) as error:
         raise _UserMistake(f"the program cannot be evaluated there: {error}") from None
     return EXIT_OK
 
@@ -412,22 +519,29 @@ def _trace(args) -> int:
 def _draw(args) -> int:
     from .draw import DrawingUnavailable, draw
 
-    f = _load(args)
-    point = _study_point(f, args.values) if args.values else None
+    f = _load_study(args)
+    if f.target == "numpy" and (args.values or args.shapes or args.inputs):
+        point = _array_point(f, args, random_missing=bool(args.shapes))
+    else:
+        point = _study_point(f, args.values) if args.values else None
     try:
         draw(f, args.output, point)
     except DrawingUnavailable as error:
         raise _UserMistake(str(error)) from None
-    except (ArithmeticError, ValueError) as error:
+    except (ArithmeticError, ValueError, IndexError) as error:
         raise _UserMistake(str(error)) from None
     return EXIT_OK
 
 
 def _explore(args) -> int:
     from .draw import DrawingUnavailable
-    from .explore import training, write
+    from .explore import refuse_matrices, training, write
 
-    f = _load(args)
+    f = _load_study(args)
+    try:
+        refuse_matrices(f)
+    except ValueError as error:
+        raise _UserMistake(str(error)) from None
     train = None
     if args.train is None:
         options = [f"--{name}" for name in ("data", "score", "step", "seed")]
@@ -520,17 +634,358 @@ def _point(f: CompiledFunction, values: Sequence[str]) -> dict[str, float]:
         try:
             value = float(text)
         except ValueError:
-            raise _UserMistake(f"{item!r}: {text!r} is not a number") from None
+            arrays = (
+                "; give arrays with --inputs POINT.npz" if f.target == "numpy" else ""
+            )
+            raise _UserMistake(f"{item!r}: {text!r} is not a number{arrays}") from None
         if not math.isfinite(value):
             raise _UserMistake(f"{item!r}: give a finite number")
         point[name] = value
     return point
 
 
+# -- programs of vectors and matrices (the numpy target) ---------------------
+
+RANDOM_LOW, RANDOM_HIGH = -2.0, 2.0  # where random inputs are drawn, as for numbers
+POSITIVE_LOW = 0.1  # ...and, after 20 draws where the program is not defined, from here
+SHAPE_SIZES = "x"  # --shapes W1=30x64
+
+
+def _shapes(options: Sequence[str]) -> dict[str, tuple[int, ...]]:
+    """--shapes C=27x10,b1=64,n= (each --shapes may list several): a shape
+    by input name; a mistake in the syntax is a _UserMistake (the names are
+    checked against the program's inputs by compile)."""
+    shapes: dict[str, tuple[int, ...]] = {}
+    for option in options:
+        for item in option.split(","):
+            if not item.strip():
+                continue
+            name, sep, text = item.partition("=")
+            name, text = name.strip(), text.strip()
+            if not sep or not name:
+                raise _UserMistake(
+                    f"--shapes {item.strip()!r}: write NAME=SHAPE, the sizes "
+                    "joined by x: W1=30x64, b1=64, n= for one number"
+                )
+            if name in shapes:
+                raise _UserMistake(f"--shapes gives {name}'s shape twice")
+            if text in ("", "()"):
+                shapes[name] = ()
+                continue
+            sizes = []
+            for size in text.split(SHAPE_SIZES):
+                size = size.strip()
+                if not size.isdigit():
+                    raise _UserMistake(
+                        f"--shapes {item.strip()!r}: {size!r} is not a size; write "
+                        "the sizes as whole numbers joined by x: W1=30x64"
+                    )
+                sizes.append(int(size))
+            shapes[name] = tuple(sizes)
+    return shapes
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return SHAPE_SIZES.join(map(str, shape)) if shape else "()"
+
+
+def _read_inputs(path: str, f: CompiledFunction) -> dict:
+    """--inputs POINT.npz: the arrays it holds, by input name."""
+    import numpy as np
+
+    try:
+        loaded = np.load(path, allow_pickle=False)
+    except OSError:
+        raise
+    except Exception as error:  # not a NumPy file: BadZipFile, ValueError, ...
+        raise _UserMistake(
+            f"--inputs {path}: cannot read it as a NumPy .npz file ({error})"
+        ) from None
+    if not isinstance(loaded, np.lib.npyio.NpzFile):
+        raise _UserMistake(
+            f"--inputs {path}: a .npy file holds one array with no name; give a "
+            ".npz file of arrays by input name: np.savez('point.npz', C=C, Xb=Xb)"
+        )
+    with loaded:
+        values = {}
+        for name in loaded.files:
+            if name not in f.inputs:
+                raise _UserMistake(
+                    f"--inputs {path}: {name!r} is not an input; the inputs "
+                    f"are {', '.join(f.inputs) or 'none'}"
+                )
+            array = loaded[name]
+            if array.dtype.kind not in "biuf":
+                raise _UserMistake(
+                    f"--inputs {path}: {name} holds {array.dtype} values; give "
+                    "real numbers"
+                )
+            values[name] = array
+    return values
+
+
+def _data_value(f: CompiledFunction, name: str, value, where: str):
+    """A data input's value as integers (an index array, a length)."""
+    import numpy as np
+
+    array = np.asarray(value)
+    if array.dtype.kind == "f":
+        if not np.all(np.isfinite(array)) or not np.all(array == np.round(array)):
+            raise _UserMistake(
+                f"{where}: {name} is data ({f.gates.why_data(name)}): give "
+                "whole numbers"
+            )
+        array = array.astype(np.intp)
+    return int(array) if array.ndim == 0 else array
+
+
+def _array_point(
+    f: CompiledFunction,
+    args,
+    random_missing: bool,
+    rng=None,
+    low: float = RANDOM_LOW,
+    note: bool = True,
+) -> dict:
+    """The point of a study command on the numpy target: --inputs FILE.npz
+    and NAME=VALUE (numbers), then, with `random_missing`, every input not
+    given drawn at random with its --shapes shape (one number when it has
+    none), a data input as integers that fit what it indexes (see
+    _draw_data); without it, a parameter not given starts at 1 and a data
+    input not given is a mistake."""
+    import numpy as np
+
+    from .trace import MISSING_INPUT_VALUE
+
+    given: dict = {}
+    if getattr(args, "inputs", None):
+        given.update(_read_inputs(args.inputs, f))
+    for name, value in _point(f, args.values).items():
+        if name in given:
+            raise _UserMistake(
+                f"{name} is given twice (in --inputs {args.inputs} and as "
+                f"{name}=...): give each input once"
+            )
+        given[name] = value
+    point = {}
+    for name, value in given.items():
+        if name in f.gates.data:
+            point[name] = _data_value(f, name, value, "the point")
+        elif isinstance(value, np.ndarray) and value.ndim == 0:
+            point[name] = float(value)
+        else:
+            point[name] = value
+    shapes = _shapes(args.shapes) if getattr(args, "shapes", None) else {}
+    for name, shape in shapes.items():
+        if name in point and np.shape(point[name]) != shape:
+            raise _UserMistake(
+                f"{name}: --shapes says {_shape_text(shape)}, its value has shape "
+                f"{_shape_text(np.shape(point[name]))}"
+            )
+    missing = [name for name in f.inputs if name not in point]
+    if not missing:
+        return {name: point[name] for name in f.inputs}
+    if not random_missing:
+        data = [name for name in missing if name in f.gates.data]
+        if data:
+            name = data[0]
+            raise _UserMistake(
+                f"{name} is data ({f.gates.why_data(name)}) and has no value: "
+                "give the inputs' shapes with --shapes (inputs not given are then "
+                f"drawn at random, {name} below the size of what it indexes) or "
+                "their values with --inputs POINT.npz"
+            )
+        print(
+            f"hnncompile: note: {', '.join(missing)} not given: "
+            f"{'they start' if len(missing) > 1 else 'it starts'} at "
+            f"{MISSING_INPUT_VALUE:g} (--shapes draws them at random)",
+            file=sys.stderr,
+        )
+        point.update({name: MISSING_INPUT_VALUE for name in missing})
+        return {name: point[name] for name in f.inputs}
+    seed = getattr(args, "seed", None)
+    if rng is None:
+        rng = np.random.default_rng(0 if seed is None else seed)
+    if note:
+        print(
+            f"hnncompile: note: drawn at random (seed {0 if seed is None else seed}; "
+            f"--seed changes it): {', '.join(missing)}",
+            file=sys.stderr,
+        )
+    for name in missing:
+        if name not in f.gates.data:
+            shape = shapes.get(name, ())
+            drawn = np.round(rng.uniform(low, RANDOM_HIGH, size=shape), 4)
+            point[name] = float(drawn) if shape == () else drawn
+    _draw_data(f, point, shapes, rng)
+    from .shapes import infer
+
+    # Shapes that do not fit are a CompileError at the gate's line.
+    infer(f.gates, {name: np.shape(value) for name, value in point.items()})
+    return {name: point[name] for name in f.inputs}
+
+
+def _draw_data(f: CompiledFunction, point: dict, shapes: dict, rng) -> None:
+    """Give each data input not in `point` random values that fit: where a
+    gate indexes an array with it, integers below the size of the axis it
+    indexes (`C[Xb]`: Xb below C's rows; `P[range(n), Yb]`: n the number
+    of P's rows, Yb below its columns, one per row). Which axis each data
+    input indexes is read from the catalogue's `scatter` template, the
+    index its gradient goes back through: `{i}` alone along an axis, an
+    index array; `np.arange({n})`, a length. An index array takes its
+    shape from --shapes, or one element per row beside a length. A data
+    input that cannot be worked out so is a _UserMistake naming it."""
+    import numpy as np
+
+    from .gates import GATES
+    from .ir import Wire
+    from .shapes import infer
+
+    data = f.gates.data
+    for eqn in f.gates.eqns:
+        gate = GATES[eqn.gate]
+        open_ = [
+            position
+            for position in gate.data_inputs
+            if isinstance(eqn.args[position], Wire)
+            and eqn.args[position].name in data
+            and eqn.args[position].name not in point
+        ]
+        if not open_ or gate.scatter is None or not isinstance(eqn.args[0], Wire):
+            continue
+        known = {name: np.shape(value) for name, value in point.items()}
+        known.update((n, s) for n, s in shapes.items() if n not in known)
+        indexed = eqn.args[0].name
+        shape = infer(f.gates, known)[indexed]
+        parts = [part.strip() for part in gate.scatter.split(",")]
+        lengths = {}
+        for axis, part in enumerate(parts):
+            for position in gate.data_inputs:
+                placeholder = "{%s}" % gate.inputs[position]
+                if part == f"np.arange({placeholder})":
+                    lengths[position] = axis
+        for position in open_:
+            name = eqn.args[position].name
+            placeholder = "{%s}" % gate.inputs[position]
+            axis = lengths.get(position)
+            if axis is None and placeholder in parts:
+                axis = parts.index(placeholder)
+            if axis is None:
+                continue
+            if shape is None or len(shape) <= axis:
+                raise _UserMistake(
+                    f"cannot choose values for {name} ({f.gates.why_data(name)}): "
+                    f"the shape of {indexed}, which it indexes, is not known; give "
+                    "the shapes of the inputs it comes from with --shapes"
+                )
+            size = shape[axis]
+            if position in lengths:
+                point[name] = int(size)
+                continue
+            if name in shapes:
+                index_shape = shapes[name]
+            elif lengths:
+                index_shape = (shape[min(lengths.values())],)
+            else:
+                raise _UserMistake(
+                    f"{name} is data ({f.gates.why_data(name)}): give its shape "
+                    f"with --shapes {name}=... (its values are drawn below "
+                    f"{size}, the size of {indexed}'s axis {axis})"
+                )
+            if size == 0:
+                raise _UserMistake(
+                    f"cannot choose values for {name}: {indexed}'s axis {axis}, "
+                    "which it indexes, has no elements"
+                )
+            point[name] = rng.integers(0, size, size=index_shape)
+    for name in f.inputs:
+        if name in data and name not in point:
+            raise _UserMistake(
+                f"cannot choose a value for {name}, data ({f.gates.why_data(name)}): "
+                f"give it as {name}=VALUE or in --inputs POINT.npz"
+            )
+
+
+def _grad_arrays(f: CompiledFunction, args) -> int:
+    """grad on the numpy target: the value, and each gradient's shape and
+    summary (the arrays themselves are the API's: f.grad)."""
+    from .trace import summary
+
+    if not args.shapes and not _all_given(f, args):
+        given = {item.partition("=")[0].strip() for item in args.values}
+        if args.inputs:
+            given |= set(_read_inputs(args.inputs, f))
+        missing = [name for name in f.inputs if name not in given]
+        raise _UserMistake(
+            f"give a value for every input: missing {', '.join(missing)} (numbers "
+            "as NAME=VALUE, arrays with --inputs POINT.npz, or --shapes to draw "
+            "them at random)"
+        )
+    point = _array_point(f, args, random_missing=True)
+    x = [point[name] for name in f.inputs]
+    value, grads = _evaluate(f, x)
+    print(f"{f.output} = {summary(value)}")
+    rows = [("input", "value", f"gradient d{f.output}/d(input)")] + [
+        (name, summary(point[name]), summary(grads[name])) for name in f.wrt
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(2)]
+    for name, shown, gradient in rows:
+        print(f"{name.ljust(widths[0])}  {shown.ljust(widths[1])}  {gradient}")
+    return EXIT_OK
+
+
+def _check_arrays(f: CompiledFunction, args) -> int:
+    """check on the numpy target: inputs not given are drawn with their
+    --shapes (a number where none is given), data inputs to fit; a point
+    where the check is inconclusive is drawn again, as for numbers."""
+    import numpy as np
+
+    rng = np.random.default_rng(0 if args.seed is None else args.seed)
+    unsure, reason = None, None
+    attempts = 40
+    every_input_given = _all_given(f, args)
+    for attempt in range(attempts):
+        low = RANDOM_LOW if attempt < attempts // 2 else POSITIVE_LOW
+        point = _array_point(f, args, random_missing=True, rng=rng, low=low, note=False)
+        try:
+            report = gradcheck(f, point)
+        except (ArithmeticError, ValueError) as error:
+            if every_input_given:
+                raise _UserMistake(str(error)) from None
+            reason = error
+            continue
+        if report.passed or report.failed:
+            print(report)
+            return EXIT_OK if report.passed else EXIT_CHECK_FAILED
+        unsure = report
+        if every_input_given:
+            break
+    if unsure is not None:
+        print(unsure)
+        raise _UserMistake(
+            "the gradients cannot be checked at this point (see the report); "
+            "give another point"
+            if every_input_given
+            else "found no random point where the gradients can be checked; give one"
+        )
+    raise _UserMistake(
+        f"found no random point where the program can be evaluated ({reason}); "
+        "give one"
+    )
+
+
+def _all_given(f: CompiledFunction, args) -> bool:
+    """Whether the command line gives every input (so nothing is random)."""
+    given = {item.partition("=")[0].strip() for item in args.values}
+    if args.inputs:
+        given |= set(_read_inputs(args.inputs, f))
+    return given >= set(f.inputs)
+
+
 def _evaluate(f: CompiledFunction, x: list[float]):
     try:
         return f.grad(*x)
-    except (ArithmeticError, ValueError) as error:
+    except (ArithmeticError, ValueError, IndexError) as error:
         raise _UserMistake(f"the program cannot be evaluated there: {error}") from None
 
 

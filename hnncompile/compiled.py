@@ -212,9 +212,10 @@ class CompiledFunction:
         (inputs not given start at 1). Needs Graphviz. With `train=DATA`
         (and data=, score=, step=, seed=), the page trains this cost on
         DATA: see hnncompile.explore.training."""
-        from .explore import write, write_training
+        from .explore import refuse_matrices, write, write_training
         from .trace import point_of
 
+        refuse_matrices(self)  # before the point, which has no arrays to take
         if "train" in kwargs and "train" not in self.inputs:
             return write_training(self, path, args, kwargs)
         point, _ = point_of(self, args, kwargs, upstream=False)

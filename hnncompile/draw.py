@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from .gates import GATES, fill
 from .ir import Wire
-from .trace import point_of, summary, trace
+from .trace import gradient_summary, point_of, summary, trace
 
 if TYPE_CHECKING:
     import graphviz
@@ -81,10 +81,7 @@ def circuit(
         edge_attr={"fontname": "Helvetica", "fontsize": "10", "arrowsize": "0.6"},
     )
     if numbers is not None and caption:
-        at = ", ".join(
-            f"{html.escape(name)} = {_number(numbers.values[name])}"
-            for name in f.inputs
-        )
+        at = ", ".join(_at(name, numbers.values[name]) for name in f.inputs)
         dot.attr(
             label=f"<at {at}: <font color='{VALUE_COLOUR}'>value</font>"
             f" above, <font color='{GRADIENT_COLOUR}'>gradient</font> below>",
@@ -320,10 +317,21 @@ def _wire_label(wire: str, numbers, named: bool = True) -> str:
     lines = [html.escape(wire)] if named else []
     if numbers is not None:
         value = _number(numbers.values[wire])
-        gradient = _number(numbers.gradients[wire])
+        gradient = html.escape(
+            gradient_summary(numbers.gradients[wire], digits=4, array_digits=4)
+        )
         lines.append(f"<font color='{VALUE_COLOUR}'>{value}</font>")
         lines.append(f"<font color='{GRADIENT_COLOUR}'>{gradient}</font>")
     return f"<{'<br/>'.join(lines)}>" if lines else ""
+
+
+def _at(name: str, value: Any) -> str:
+    """An input in the caption: `x = -2`, or, for an array (whose summary
+    its wires carry), its shape: `W1 (30, 64)`."""
+    shape = getattr(value, "shape", ())
+    if shape:
+        return f"{html.escape(name)} {shape}"
+    return f"{html.escape(name)} = {_number(value)}"
 
 
 def _number(value: Any) -> str:

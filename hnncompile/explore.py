@@ -86,6 +86,7 @@ def training(
     starts at a small random number (uniform in [-0.5, 0.5), seeded by
     `seed`, which also seeds the page's choice of points), a held input at
     1. ValueError (datasets.DataError for the data set) for a mistake."""
+    refuse_matrices(f)
     point = dict(point or {})
     names = tuple(DATA_INPUTS if data is None else _names(data))
     if len(names) != 3 or len(set(names)) != 3:
@@ -159,6 +160,23 @@ def training(
     )
 
 
+def refuse_matrices(f: CompiledFunction) -> None:
+    """The page's sliders move numbers, and its JavaScript has no arrays: a
+    program of vectors and matrices (SPEC section 5: a matrix product, an
+    axis reduction, indexing, a reshape) is a ValueError that names the
+    first such operation and says what to use instead."""
+    js = codegen.TARGETS["js"]
+    for eqn in f.gates.eqns:
+        what = js.refuses(GATES[eqn.gate])
+        if what is not None:
+            raise ValueError(
+                f"the explorer works on programs of numbers (one slider an "
+                f"input), and {what} on line {eqn.line} ({eqn.out}) needs "
+                "arrays: use trace or draw for a program of vectors and "
+                "matrices (hnncompile trace FILE --shapes ...)"
+            )
+
+
 def _names(data: Sequence[str] | str) -> list[str]:
     if isinstance(data, str):
         data = data.split(",")
@@ -173,9 +191,11 @@ def page(
     """The explorer page for `f`, starting at `point` (missing inputs start
     at 1), or, with `train` (see `training`), the page that trains `f` on
     its data set from `train.start`. Raises draw.DrawingUnavailable
-    without Graphviz."""
+    without Graphviz, and ValueError for a program of matrices (see
+    `refuse_matrices`)."""
     from .trace import array_shape as _array_shape
 
+    refuse_matrices(f)
     if train is not None:
         point = train.start
     for name, value in (point or {}).items():

@@ -30,6 +30,11 @@ at float64 precision: the check is of the rules, not of float32 rounding.
 An output that is an array is checked through the sum of its elements, as
 `backward` with the default dout=1.0 differentiates it.
 
+On a program of matrices (SPEC section 5), a data input (an index array
+such as `Xb` in `C[Xb]`, a length such as `n` in `P[range(n), Yb]`) is used
+as it is given, integers and all, and never nudged: it has no gradient.
+The report names the data inputs it left alone, and why each is data.
+
 This module holds the report (GradcheckRow, GradcheckReport and their
 wording), `gradcheck` itself, its options and the sampling of array
 elements; slope.py measures each slope.
@@ -100,6 +105,10 @@ class GradcheckReport:
     rtol: float
     atol: float
     seed: int | None = SEED
+    # The data inputs, used as given and not checked (no gradient), and
+    # why each is data ("an index at line 7"), in the same order.
+    data: tuple[str, ...] = ()
+    data_uses: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -138,6 +147,12 @@ class GradcheckReport:
         value_finite = math.isfinite(real_total(self.value))
         for row in self.rows:
             lines += self._explain(row, value_finite)
+        if self.data:
+            uses = ", ".join(f"{n}: {why}" for n, why in zip(self.data, self.data_uses))
+            lines.append(
+                f"not checked: {', '.join(self.data)}, data ({uses}), used as "
+                "given: data has no gradient."
+            )
         tolerance = (
             f"tolerance rel. error <= {self.rtol:g} or abs. error <= {self.atol:g}"
         )
@@ -265,8 +280,8 @@ def gradcheck(f: CompiledFunction, /, *args: Any, **kwargs: Any) -> GradcheckRep
     Returns a GradcheckReport: `passed`, `failed` (neither: inconclusive,
     such as a value that is not finite), one row per differentiated input,
     and a printable table. Raises ValueError when f cannot be evaluated at
-    the point itself, and TypeError for a wrong input (an array on the
-    python target wants target="numpy").
+    the point itself (an index out of range included), and TypeError for a
+    wrong input (an array on the python target wants target="numpy").
     """
     args, point_kwargs, options = _split_options(f, args, kwargs)
     rtol = float(options.get("rtol", RTOL))
@@ -291,13 +306,13 @@ def _check(f, x, arrays, rtol, atol, samples, seed) -> GradcheckReport:
     shown = dict(zip(f.inputs, x))
     try:
         value = f.forward(*x)
-    except (ArithmeticError, ValueError) as error:
+    except (ArithmeticError, ValueError, IndexError) as error:
         raise ValueError(
             f"{f.output} cannot be evaluated at {_point_text(shown)}: {error}"
         ) from error
     try:
         analytic = f.backward(*x)
-    except (ArithmeticError, ValueError) as error:
+    except (ArithmeticError, ValueError, IndexError) as error:
         raise ValueError(
             f"the gradients of {f.output} cannot be evaluated at "
             f"{_point_text(shown)}: {error}"
@@ -327,7 +342,11 @@ def _check(f, x, arrays, rtol, atol, samples, seed) -> GradcheckReport:
             for index, a in cells
         ]
         rows.append(max(checked, key=_badness))
-    return GradcheckReport(f.output, shown, value, tuple(rows), rtol, atol, seed)
+    data = tuple(name for name in f.inputs if name in f.gates.data)
+    uses = tuple(f.gates.why_data(name) for name in data)
+    return GradcheckReport(
+        f.output, shown, value, tuple(rows), rtol, atol, seed, data, uses
+    )
 
 
 def _badness(row: GradcheckRow) -> tuple[int, float]:

@@ -17,6 +17,14 @@ last, so a learner can check a circuit figure line by line:
 
 The numbers come from generated straight-line code (codegen.generate_trace):
 the program's forward lines, then its backward lines for every input.
+
+On matrix programs (SPEC section 5) every wire's gradient has that wire's
+shape: where the generated backward lets a gradient carry the axes it was
+broadcast along for a while (it sums them back only where it must), the
+trace sums them back, so that `bnmeani`'s gradient is (1, 64) as
+`bnmeani` is. A data wire (an index array, a length, a size, and what is
+computed from them alone) has no gradient: its row's gradient is None,
+shown as `data`.
 """
 
 from __future__ import annotations
@@ -39,7 +47,7 @@ class TraceRow:
     gate: str  # "input", or the gate that made it
     computes: str  # what the gate computes, in the program's notation
     value: Any
-    gradient: Any  # d(output)/d(wire), times dout
+    gradient: Any  # d(output)/d(wire), times dout; None for a data wire
 
 
 @dataclass(frozen=True)
@@ -58,7 +66,7 @@ class Trace:
     def __str__(self) -> str:
         header = ("wire", "gate", "computes", "value", "gradient")
         table = [header] + [
-            (r.wire, r.gate, r.computes, summary(r.value), summary(r.gradient))
+            (r.wire, r.gate, r.computes, summary(r.value), gradient_summary(r.gradient))
             for r in self.rows
         ]
         widths = [max(len(row[i]) for row in table) for i in range(len(header))]
@@ -85,26 +93,50 @@ def trace(f: CompiledFunction, /, *args: Any, **kwargs: Any) -> Trace:
     always means the input.
 
     On the array target the rows hold the arrays, and the table shows each
-    array wire's shape and a summary (see `summary`).
+    array wire's shape and a summary (see `summary`); every gradient has
+    its wire's shape, and a data wire's gradient is None (see above). A
+    data input not given is a TypeError: it has no value to start at.
     """
     point, dout = point_of(f, args, kwargs)
     run = _trace_function(f)
     values, gradients = run(*(point[n] for n in f.inputs), dout)
-    rows = [
-        TraceRow(name, "input", "", values[name], gradients[name]) for name in f.inputs
-    ]
+    data = f.gates.data_wires() if f.gates.data else frozenset()
+
+    def row(wire: str, gate: str, computes: str) -> TraceRow:
+        value = values[wire]
+        if wire in data:
+            return TraceRow(wire, gate, computes, value, None)
+        return TraceRow(wire, gate, computes, value, _shaped(gradients[wire], value))
+
+    rows = [row(name, "input", "") for name in f.inputs]
     eqns = sorted(f.gates.eqns, key=lambda eqn: eqn.out == f.output)  # output last
     for eqn in eqns:
-        rows.append(
-            TraceRow(
-                eqn.out,
-                GATES[eqn.gate].title,
-                notation(eqn),
-                values[eqn.out],
-                gradients[eqn.out],
-            )
-        )
+        rows.append(row(eqn.out, GATES[eqn.gate].title, notation(eqn)))
     return Trace(f.output, tuple(rows))
+
+
+def _shaped(gradient: Any, value: Any) -> Any:
+    """A wire's gradient with the wire's own shape: summed over the axes it
+    carries from a broadcast downstream (the leading axes the wire lacks,
+    and those where the wire has size 1), as `unbroadcast` sums an input's.
+    A gradient of the wire's shape already is returned as it is."""
+    shape = getattr(gradient, "shape", None)
+    want = getattr(value, "shape", ())
+    if shape is None or shape == want or len(shape) < len(want):
+        return gradient
+    leading = len(shape) - len(want)
+    if leading:
+        gradient = gradient.sum(axis=tuple(range(leading)))
+    ones = tuple(
+        axis
+        for axis, (n, m) in enumerate(zip(want, gradient.shape))
+        if n == 1 and m != 1
+    )
+    if ones:
+        gradient = gradient.sum(axis=ones, keepdims=True)
+    if not want and not hasattr(value, "shape"):  # a Python number
+        return float(gradient)
+    return gradient
 
 
 def point_of(
@@ -128,6 +160,14 @@ def point_of(
             raise TypeError("the upstream gradient given twice: positionally and dout=")
         *args, dout = args
     given = set(f.inputs[: len(args)]) | set(kwargs)
+    missing_data = [n for n in f.inputs if n in f.gates.data and n not in given]
+    if missing_data:
+        name = missing_data[0]
+        raise TypeError(
+            f"{name!r} is data ({f.gates.why_data(name)}): give its value (an "
+            f"input not given starts at {MISSING_INPUT_VALUE:g}, which is no "
+            "index array or length)"
+        )
     kwargs.update({name: MISSING_INPUT_VALUE for name in f.inputs if name not in given})
     if len(args) > len(f.inputs):
         most = len(f.inputs) + upstream
@@ -177,6 +217,16 @@ def summary(value: Any, digits: int = 10, array_digits: int = 6) -> str:
         _number(v, array_digits) for v in (flat.mean(), flat.min(), flat.max())
     )
     return f"{shape} mean {mean} [min {low}, max {high}]"
+
+
+NO_GRADIENT = "data"  # what the table shows for a data wire's gradient
+
+
+def gradient_summary(gradient: Any, digits: int = 10, array_digits: int = 6) -> str:
+    """A gradient's summary; a data wire, which has none, says `data`."""
+    if gradient is None:
+        return NO_GRADIENT
+    return summary(gradient, digits, array_digits)
 
 
 def _number(value: Any, digits: int = 10) -> str:
