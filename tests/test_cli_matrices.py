@@ -76,7 +76,7 @@ def test_compile_with_shapes_writes_the_lectures_golden_module(capsys):
 def test_compile_of_the_lecture_for_any_shapes(capsys):
     code, out, _ = run(capsys, "compile", LECTURE, "--target", "numpy")
     assert code == 0
-    assert out == (TESTS / "golden" / "lecture_mlp_any_shapes.py").read_text()
+    assert out == (EXAMPLES / "makemore_mlp_forward_numpy.py").read_text()
 
 
 def test_compile_of_a_matrix_program_without_target_says_which(capsys):
@@ -103,7 +103,7 @@ def test_compile_shapes_on_another_target_is_refused(capsys):
         ("W1", "write NAME=SHAPE"),
         ("=3", "write NAME=SHAPE"),
         ("W=3x2,W=3x2", "gives W's shape twice"),
-        ("Q=3", "shapes names 'Q': not an input"),
+        ("Q=3", "a shape is given for 'Q', which is not an input"),
         ("W=-3x2", "'-3' is not a size"),
     ],
 )
