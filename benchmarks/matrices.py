@@ -186,9 +186,10 @@ def compiled(values: dict, shaped: bool = True) -> hnncompile.CompiledFunction:
 
 
 def _openblas_threads(threads: int, stack: contextlib.ExitStack) -> bool:
-    """NumPy's OpenBLAS on `threads` threads until `stack` closes, by
-    threadpoolctl where installed, else by OpenBLAS's own call, found in
-    the libraries this process has loaded (Linux); False where neither."""
+    """NumPy's OpenBLAS (and any other loaded) on `threads` threads until
+    `stack` closes, by threadpoolctl where installed, else by OpenBLAS's
+    own call, in each copy this process has loaded (Linux); False where
+    neither can."""
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
@@ -203,22 +204,23 @@ def _openblas_threads(threads: int, stack: contextlib.ExitStack) -> bool:
             )
     except OSError:
         return False
-    for path in paths:
+    limited = False
+    for path in paths:  # each copy: SciPy or JAX may have loaded its own
         library = ctypes.CDLL(path)
         for prefix, suffix in [
             ("scipy_openblas", "64_"),
-            ("openblas", ""),
             ("scipy_openblas", ""),
+            ("openblas", ""),
             ("openblas", "64_"),
         ]:
             set_threads = getattr(library, f"{prefix}_set_num_threads{suffix}", None)
             get_threads = getattr(library, f"{prefix}_get_num_threads{suffix}", None)
             if set_threads is not None and get_threads is not None:
-                before = get_threads()
+                stack.callback(set_threads, get_threads())
                 set_threads(threads)
-                stack.callback(set_threads, before)
-                return True
-    return False
+                limited = True
+                break
+    return limited
 
 
 @contextlib.contextmanager
