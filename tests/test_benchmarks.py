@@ -94,7 +94,7 @@ def test_matrices_benchmark_runs_and_its_hand_versions_agree_with_jax(capsys):
     values = matrices.inputs(50, 6, 9, 4, np.float32)
     shaped = matrices.compiled(values).value_and_grad_source
     generic = matrices.compiled(values, shaped=False).value_and_grad_source
-    assert "db1 = dhpre.sum(0)" in shaped and "= unbroadcast(" not in shaped
+    assert "db1 = dhpre.sum(0)" in shaped and "unbroadcast(" not in shaped
     assert "db1 = unbroadcast(dhpre, b1)" in generic
     pytest.importorskip("jax")
     values = matrices.inputs(50, 6, 9, 4, np.float64, seed=1)
