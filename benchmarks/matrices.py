@@ -2,6 +2,7 @@
 
     python benchmarks/matrices.py [--batch 4096] [--features 64] [--hidden 256]
                                   [--classes 10] [--rounds 21] [--tools torch,jax]
+                                  [--threads 1]
 
 The classifier of examples/chapter3_two_layer.hnn without its
 regularization, its cross-entropy written out op by op as the lecture
@@ -14,22 +15,37 @@ the gradient on W1, b1, W2, b2, interleaved in one process:
   -> probs -> log -> picked -> mean, and back through each);
 - (ii) by hand, fused: softmax and cross-entropy's gradient in one line,
   `(softmax - onehot) / N`, as anyone writing it by hand for speed does;
-- hnncompile's `value_and_grad` (what `f.grad` runs) and `backward`;
+- hnncompile's `value_and_grad` (what `f.grad` runs) and `backward`,
+  compiled with the inputs' shapes (`compile(..., shapes=...)`: the
+  lecture-like module, `db1 = dhpre.sum(0)`), and `value_and_grad`
+  compiled without them (the generic module, `unbroadcast(...)`);
 - PyTorch (`loss.backward()`) and `jax.jit(jax.value_and_grad(...))`,
   where installed (`pip install '.[bench]'`), of the same op-by-op forward;
 
 and prints the median time of each and its ratio to (i). Until hnncompile
 compiles matrix programs its cells say why not. A benchmark, not a test:
 timings on shared machines are noisy.
+
+Every tool computes on one thread (`--threads 1`, the default; 0 leaves
+each library its own default): NumPy's OpenBLAS, PyTorch's and XLA's
+thread pools. On a shared 2-core machine a BLAS thread that waits for a
+busy core makes a matrix product's time swing fivefold from one call to
+the next, which drowns the differences this benchmark is about. JAX takes
+its thread count when it is first imported: where it was imported before
+(benchmarks/all.py runs array_target.py first), it keeps its own.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
 import inspect
+import os
 import statistics
+import sys
 import time
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -158,15 +174,90 @@ def inputs(batch, features, hidden, classes, dtype, seed: int = 0) -> dict:
     }
 
 
-def compiled(values: dict) -> hnncompile.CompiledFunction:
+def compiled(values: dict, shaped: bool = True) -> hnncompile.CompiledFunction:
     """PROGRAM compiled for the numpy target; given the inputs' shapes
-    where `compile` takes them (the lecture-like code)."""
+    where `compile` takes them and `shaped` (the lecture-like code)."""
     options: dict = {"target": "numpy", "wrt": WEIGHTS}
-    if "shapes" in inspect.signature(hnncompile.compile).parameters:
+    if shaped and "shapes" in inspect.signature(hnncompile.compile).parameters:
         options["shapes"] = {
             k: np.shape(v) for k, v in values.items() if isinstance(v, np.ndarray)
         }
     return hnncompile.compile(PROGRAM, filename="matrices.hnn", **options)
+
+
+def _openblas_threads(threads: int, stack: contextlib.ExitStack) -> bool:
+    """NumPy's OpenBLAS (and any other loaded) on `threads` threads until
+    `stack` closes, by threadpoolctl where installed, else by OpenBLAS's
+    own call, in each copy this process has loaded (Linux); False where
+    neither can."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        pass
+    else:
+        stack.enter_context(threadpool_limits(threads, user_api="blas"))
+        return True
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = sorted(
+                {line.split()[-1] for line in maps if "openblas" in line.lower()}
+            )
+    except OSError:
+        return False
+    limited = False
+    for path in paths:  # each copy: SciPy or JAX may have loaded its own
+        library = ctypes.CDLL(path)
+        for prefix, suffix in [
+            ("scipy_openblas", "64_"),
+            ("scipy_openblas", ""),
+            ("openblas", ""),
+            ("openblas", "64_"),
+        ]:
+            set_threads = getattr(library, f"{prefix}_set_num_threads{suffix}", None)
+            get_threads = getattr(library, f"{prefix}_get_num_threads{suffix}", None)
+            if set_threads is not None and get_threads is not None:
+                stack.callback(set_threads, get_threads())
+                set_threads(threads)
+                limited = True
+                break
+    return limited
+
+
+@contextlib.contextmanager
+def threads_limited(threads: int, tools: list[str]) -> Iterator[list[str]]:
+    """Each library on `threads` threads inside the block (0: left as they
+    are), put back after it; yields the names of those it limited."""
+    limited: list[str] = []
+    with contextlib.ExitStack() as stack:
+        if threads and _openblas_threads(threads, stack):
+            limited.append("NumPy's BLAS")
+        if threads and "torch" in tools:
+            try:
+                import torch
+            except ImportError:
+                pass
+            else:
+                stack.callback(torch.set_num_threads, torch.get_num_threads())
+                torch.set_num_threads(threads)
+                limited.append("PyTorch")
+        if threads and "jax" in tools and "jax" not in sys.modules:
+            # XLA reads its flags when JAX first computes: the variable
+            # stays set until the block's end.
+            flags = os.environ.get("XLA_FLAGS")
+            os.environ["XLA_FLAGS"] = (
+                f"{flags or ''} --xla_cpu_multi_thread_eigen=false "
+                f"intra_op_parallelism_threads={threads}"
+            ).strip()
+            stack.callback(_put_back, "XLA_FLAGS", flags)
+            limited.append("XLA")
+        yield limited
+
+
+def _put_back(variable: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(variable, None)
+    else:
+        os.environ[variable] = value
 
 
 def other_tool(tool: str, values: dict) -> Callable[[], tuple]:
@@ -208,9 +299,13 @@ def other_tool(tool: str, values: dict) -> Callable[[], tuple]:
 
 
 def agree(result: tuple, expected: tuple, rtol: float) -> None:
+    """The same loss and gradients to rtol, an element near zero measured
+    against its array's largest (sums in another order cancel otherwise)."""
     np.testing.assert_allclose(result[0], expected[0], rtol=rtol)
     for got, want in zip(result[1], expected[1], strict=True):
-        np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol * 1e-3)
+        assert np.shape(got) == np.shape(want)
+        atol = rtol * float(np.max(np.abs(want)))
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
 
 
 def median_seconds(calls: dict[str, Callable[[], object]], rounds: int) -> dict:
@@ -233,18 +328,42 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument(
         "--tools", default="torch,jax", help="others to time, where installed"
     )
+    parser.add_argument(
+        "--threads", type=int, default=1, help="per library; 0: their defaults"
+    )
     options = parser.parse_args(argv)
     others = [t for t in options.tools.split(",") if t]
+    with threads_limited(options.threads, others) as limited:
+        return _table(options, others, limited)
+
+
+def _table(options: argparse.Namespace, others: list[str], limited: list[str]):
     sizes = (options.batch, options.features, options.hidden, options.classes)
     print(
         "loss + gradient on W1, b1, W2, b2 of a 2-layer softmax classifier: "
         "batch {:,}, {} features, {} hidden units, {} classes".format(*sizes)
     )
-    print(f"(median of {options.rounds} interleaved rounds; ratios to (i))\n")
-    columns = ["op_by_op", "fused", "value_and_grad", "backward", *others]
-    titles = ["(i) op by op", "(ii) fused", "value_and_grad", "backward", *others]
+    threads = (
+        f"{options.threads} thread{'s' if options.threads > 1 else ''} each: "
+        + (", ".join(limited) or "none of them could be limited")
+        if options.threads
+        else "the libraries' own numbers of threads"
+    )
+    print(
+        f"(median of {options.rounds} interleaved rounds; ratios to (i); "
+        f"{threads})\n"
+    )
+    columns = ["op_by_op", "fused", "value_and_grad", "backward", "generic", *others]
+    titles = [
+        "(i) op by op",
+        "(ii) fused",
+        "value_and_grad",
+        "backward",
+        "value_and_grad, no shapes",
+        *others,
+    ]
     print("| dtype | " + " | ".join(titles) + " |")
-    print("|---|---:|---:|---:|---:|" + "---:|" * len(others))
+    print("|---|" + "---:|" * (len(titles)))
     rows = []
     for dtype in (np.float64, np.float32):
         values = inputs(*sizes, dtype)
@@ -257,14 +376,16 @@ def main(argv: list[str] | None = None) -> list[dict]:
         }
         cells = {}
         try:
-            f = compiled(values)
+            f, generic = compiled(values), compiled(values, shaped=False)
         except hnncompile.CompileError as error:
             why = "not available: " + str(error).splitlines()[0]
-            cells["value_and_grad"] = cells["backward"] = why
+            cells["value_and_grad"] = cells["backward"] = cells["generic"] = why
         else:
             agree(f.value_and_grad(**values), expected, rtol)
+            agree(generic.value_and_grad(**values), expected, rtol)
             calls["value_and_grad"] = lambda: f.value_and_grad(**values)
             calls["backward"] = lambda: f.backward(**values)
+            calls["generic"] = lambda: generic.value_and_grad(**values)
         for tool in others:
             try:
                 run = other_tool(tool, values)

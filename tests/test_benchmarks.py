@@ -6,6 +6,7 @@ from __future__ import annotations
 import concurrent.futures
 import importlib.util
 import multiprocessing
+import os
 import sys
 from pathlib import Path
 
@@ -84,10 +85,17 @@ def test_matrices_benchmark_runs_and_its_hand_versions_agree_with_jax(capsys):
     assert all(row["fused_ratio"] > 0 for row in rows)
     out = capsys.readouterr().out
     assert "| float64 | " in out and "| float32 | " in out
-    # hnncompile's own cells are times, or say why there are none.
-    assert all("value_and_grad_ratio" in row for row in rows) or (
-        "not available: matrices.hnn:" in out
-    )
+    # hnncompile's cells are times: with the inputs' shapes and without.
+    for row in rows:
+        assert row["value_and_grad_ratio"] > 0 and row["generic_ratio"] > 0
+    assert "| value_and_grad, no shapes |" in out
+    assert "1 thread each: NumPy's BLAS" in out
+    # The shaped module is the lecture-like one, the other the generic one.
+    values = matrices.inputs(50, 6, 9, 4, np.float32)
+    shaped = matrices.compiled(values).value_and_grad_source
+    generic = matrices.compiled(values, shaped=False).value_and_grad_source
+    assert "db1 = dhpre.sum(0)" in shaped and "unbroadcast(" not in shaped
+    assert "db1 = unbroadcast(dhpre, b1)" in generic
     pytest.importorskip("jax")
     values = matrices.inputs(50, 6, 9, 4, np.float64, seed=1)
     spawn = multiprocessing.get_context("spawn")
@@ -99,3 +107,43 @@ def test_matrices_benchmark_runs_and_its_hand_versions_agree_with_jax(capsys):
         for name, got, want in zip(matrices.WEIGHTS, hand_grads, grads):
             assert got.shape == values[name].shape, name
             np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-13)
+
+
+def test_matrices_benchmark_agrees_near_zero_and_not_where_it_differs():
+    agree = load("matrices").agree
+    want = (1.0, (np.array([1e-3, 2e-15, -5e-4]),))
+    # A sum in another order: off by 1e-16 where the gradient is near zero.
+    agree((1.0, (np.array([1e-3, 2.1e-15, -5e-4]),)), want, rtol=1e-9)
+    with pytest.raises(AssertionError):
+        agree((1.0, (np.array([1e-3, 2e-15, -5.1e-4]),)), want, rtol=1e-9)
+    with pytest.raises(AssertionError):  # a gradient of the wrong shape
+        agree((1.0, (np.array([[1e-3, 2e-15, -5e-4]]),)), want, rtol=1e-9)
+
+
+@pytest.mark.parametrize("way", ["threadpoolctl", "openblas"])
+def test_matrices_benchmark_runs_numpy_on_one_thread_and_puts_it_back(monkeypatch, way):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    matrices = load("matrices")
+
+    def blas_threads() -> list[int]:
+        info = threadpoolctl.threadpool_info()
+        return [lib["num_threads"] for lib in info if lib["user_api"] == "blas"]
+
+    before = blas_threads()
+    if not before:
+        pytest.skip("no BLAS that threadpoolctl sees")
+    if way == "openblas":  # without threadpoolctl: OpenBLAS's own call
+        monkeypatch.setitem(sys.modules, "threadpoolctl", None)
+    monkeypatch.delitem(sys.modules, "jax", raising=False)  # not imported yet
+    monkeypatch.setenv("XLA_FLAGS", "--xla_dump_to=nowhere")
+    with matrices.threads_limited(1, ["jax"]) as limited:
+        assert limited == ["NumPy's BLAS", "XLA"]
+        assert blas_threads() == [1] * len(before)
+        assert os.environ["XLA_FLAGS"] == (
+            "--xla_dump_to=nowhere --xla_cpu_multi_thread_eigen=false "
+            "intra_op_parallelism_threads=1"
+        )
+    assert blas_threads() == before
+    assert os.environ["XLA_FLAGS"] == "--xla_dump_to=nowhere"
+    with matrices.threads_limited(0, ["jax"]) as limited:
+        assert limited == [] and blas_threads() == before

@@ -329,3 +329,20 @@ def test_dask_arrays_run_through_the_same_module():
         assert np.shape(g_dask) == np.shape(g_numpy)
         np.testing.assert_allclose(g_dask, g_numpy, rtol=1e-10)
     assert math.isfinite(float(np.sum(grads_numpy[0])))
+
+
+def test_the_fast_path_carries_unbroadcast_only_where_it_calls_it():
+    a, b = np.array([1.0, 2.0, 3.0]), np.array([[4.0, 5.0, 6.0], [7.0, 8.0, 9.0]])
+    generic = hnncompile.compile("f = a * b", target="numpy")
+    shaped = hnncompile.compile(
+        "f = a * b", target="numpy", shapes={"a": (3,), "b": (2, 3)}
+    )
+    assert "def unbroadcast(grad, like):" in generic.value_and_grad_source
+    assert "da = unbroadcast(b * dout, a)" in generic.value_and_grad_source
+    assert "unbroadcast" not in shaped.value_and_grad_source
+    assert "da = (b * dout).sum(0)" in shaped.value_and_grad_source
+    for f in (generic, shaped):
+        value, (da, db) = f.value_and_grad(a, b)
+        np.testing.assert_array_equal(value, a * b)
+        np.testing.assert_array_equal(da, [11.0, 13.0, 15.0])
+        np.testing.assert_array_equal(db, np.broadcast_to(a, (2, 3)))

@@ -116,7 +116,8 @@ class PythonTarget(Target):
         converted = self.converted_inputs(params, gates)
         params.append(f"{naming.UPSTREAM_GRADIENT}=1.0")
         lines = [self.import_line, "", ""]
-        for helper in self.helpers(bool(converted), self.broadcasts):
+        summed = self.broadcasts and any("unbroadcast(" in line for line in body)
+        for helper in self.helpers(bool(converted), summed):
             lines += [helper, "", ""]
         lines += _def("value_and_grad", params)
         lines += [f"    {line}" for line in [*converted, *body]]
