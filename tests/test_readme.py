@@ -167,8 +167,11 @@ def _quoted_lines(path: Path) -> list[str]:
 def check_quote(body: str, path: Path) -> int:
     """Each line of `body` is a line of `path`, in its order (`...` skips
     any lines); returns the number of lines matched."""
-    source = _quoted_lines(path)
-    strip = path.suffix == ".hnn"
+    return check_lines(body, _quoted_lines(path), path.name, path.suffix == ".hnn")
+
+
+def check_lines(body: str, source: list[str], name: str, strip: bool = False) -> int:
+    """Each line of `body` is one of `source`'s lines, in their order."""
     at = 0
     matched = 0
     for line in body.splitlines():
@@ -179,7 +182,7 @@ def check_quote(body: str, path: Path) -> int:
             at = source.index(line, at) + 1
         except ValueError:
             raise AssertionError(
-                f"{line!r} is not in {path.name} (or not in this order)"
+                f"{line!r} is not in {name} (or not in this order)"
             ) from None
         matched += 1
     return matched
