@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from test_codegen import compare_with_golden
+from test_readme import blocks, check_lines, check_quote
 
 import hnncompile
 
@@ -399,10 +400,64 @@ def test_the_examples_readme_walks_chapter_3():
     for name in [*PROGRAMS, "chapter3_spiral", "chapter3_digits", "makemore_mlp"]:
         suffix = ".hnn" if name in PROGRAMS else ".py"
         assert f"]({name}{suffix})" in chapter, name
-    # Where each program's generated backward will be quoted.
-    assert chapter.count("<!-- generated code goes here") == len(PROGRAMS)
+    # Each program's generated backward is quoted (and the quotes are
+    # checked below); no placeholder is left.
+    assert "<!-- generated code goes here" not in chapter
+    quoted = {path for path, _, _ in blocks(chapter) if path}
+    for name in PROGRAMS:
+        assert f"{name}_numpy.py" in quoted, name
+    assert "../tests/golden/lecture_mlp.py" in quoted
     for script in ("chapter3_spiral", "chapter3_digits", "makemore_mlp"):
         assert f"$ python examples/{script}.py" in chapter
+
+
+# --- the walk-through's quotes are the generated code ------------------------
+
+# The spiral's shapes, as chapter3_spiral.py makes them (3 arms of 100
+# points in the plane, 100 hidden units), for the README's block
+# "compiled from chapter3_softmax.hnn for the spiral's shapes".
+SPIRAL_SHAPES = {
+    "X": (300, 2),
+    "W": (2, 3),
+    "b": (1, 3),
+    "num_examples": (),
+    "y": (300,),
+    "reg": (),
+}
+
+
+def _chapter_3() -> str:
+    readme = (EXAMPLES / "README.md").read_text()
+    return readme[readme.index("## Chapter 3") :]
+
+
+def test_the_chapter_3_quotes_are_the_generated_files():
+    """Every line the walk-through quotes is a line of the module it names
+    (committed beside the program, or the lecture's golden file), in the
+    module's order, so the text cannot drift from the code."""
+    quotes = [(path, body) for path, _, body in blocks(_chapter_3()) if path]
+    assert len(quotes) >= 6
+    for path, body in quotes:
+        assert check_quote(body, EXAMPLES / path) >= 3, path
+
+
+def test_the_softmax_for_the_spirals_shapes_reads_as_quoted():
+    compiled = re.findall(
+        r"<!-- compiled from chapter3_softmax.hnn for the spiral's shapes -->\n"
+        r"```python\n(.*?)```",
+        _chapter_3(),
+        flags=re.S,
+    )
+    assert len(compiled) == 1
+    f = hnncompile.compile_file(
+        EXAMPLES / "chapter3_softmax.hnn",
+        target="numpy",
+        wrt=PROGRAMS["chapter3_softmax"],
+        shapes=SPIRAL_SHAPES,
+        optimize=True,
+    )
+    assert "X.T @ dscores" in compiled[0]
+    assert check_lines(compiled[0], f.source.splitlines(), "the module") == 3
 
 
 def test_scikit_learn_is_an_examples_extra_not_a_dependency():
@@ -411,3 +466,48 @@ def test_scikit_learn_is_an_examples_extra_not_a_dependency():
     project = project["project"]
     assert project["optional-dependencies"]["examples"] == ["scikit-learn>=1.0"]
     assert not any("scikit" in d for d in project["dependencies"])
+
+
+def test_dscores_is_cs231ns_one_liner_as_the_walk_through_says():
+    """examples/README.md: `dscores` is `(probs - onehot(y)) / num_examples`,
+    worked out one gate at a time (the regularization does not reach it)."""
+    values = point("chapter3_softmax", seed=3)
+    f = hnncompile.compile_file(
+        EXAMPLES / "chapter3_softmax.hnn",
+        target="numpy",
+        wrt=PROGRAMS["chapter3_softmax"],
+    )
+    trace = f.trace(**values)
+    probs = trace.values["probs"]
+    onehot = np.eye(3)[values["y"]]
+    expected = (probs - onehot) / values["num_examples"]
+    np.testing.assert_allclose(
+        trace.gradients["scores"], expected, rtol=1e-12, atol=1e-15
+    )
+    assert "`(probs - onehot(y)) / num_examples`" in " ".join(_chapter_3().split())
+
+
+def test_dlogit_maxes_is_zero_up_to_rounding_as_the_walk_through_says():
+    values = point("makemore_mlp_forward", seed=4)
+    f = hnncompile.compile_file(
+        EXAMPLES / "makemore_mlp_forward.hnn",
+        target="numpy",
+        wrt=PROGRAMS["makemore_mlp_forward"],
+    )
+    gradients = f.trace(**values).gradients
+    assert np.abs(gradients["logit_maxes"]).max() < 1e-15
+    assert np.abs(gradients["logits"]).max() > 1e-3  # not everything is zero
+
+
+def test_the_two_layer_network_for_its_shapes_reads_as_the_walk_through_says():
+    shapes = dict(SPIRAL_SHAPES, W=(2, 100), b=(1, 100), W2=(100, 3), b2=(1, 3))
+    f = hnncompile.compile_file(
+        EXAMPLES / "chapter3_two_layer.hnn",
+        target="numpy",
+        wrt=PROGRAMS["chapter3_two_layer"],
+        shapes=shapes,
+        optimize=True,
+    )
+    lines = [line.strip() for line in f.source.splitlines()]
+    assert "dhidden_layer = dscores @ W2.T" in lines
+    assert "`dhidden_layer = dscores @ W2.T`" in _chapter_3()
