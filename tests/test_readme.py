@@ -203,7 +203,7 @@ def test_the_readmes_quotes_are_the_files():
     assert {path for path, _ in quotes} >= {
         "examples/makemore_mlp_forward.hnn",
         "tests/golden/lecture_mlp.py",
-        "tests/golden/lecture_mlp_any_shapes.py",
+        "examples/makemore_mlp_forward_numpy.py",
     }
     for path, body in quotes:
         assert check_quote(body, ROOT / path) >= 4, path
