@@ -201,6 +201,29 @@ class Target:
             return f"{grad} += {contribution}"
         return f"{grad} = {grad} + {contribution}"
 
+    def named_after_the_source(
+        self,
+        gates: GateList,
+        plan: BackwardPlan,
+        names: Names,
+        contributions: dict[str, int],
+    ) -> None:
+        """Where copies are left out and a temporary's gradient is only ever
+        passed on, unchanged, to one wire the source names (`t8 = bnvar +
+        1e-5`: dt8 is dbnvar), give it that wire's name, as a hand writer
+        would: `dbnvar = ...`, not `dt8 = ...` for both."""
+        inputs = set(gates.inputs)
+        for eqn, targets in plan.steps:
+            if eqn.out in gates.source_names or eqn.out == gates.output:
+                continue
+            rules = self.rules(eqn, plan.ranks)
+            copied = _copied_from(rules, eqn, targets, plan, contributions)
+            if len(copied) != 1:
+                continue
+            arg = eqn.args[copied[0]].name
+            if arg in gates.source_names and arg not in inputs:
+                names.grad[eqn.out] = names.grad[arg]
+
     def backward_body(
         self,
         gates: GateList,
@@ -223,9 +246,10 @@ class Target:
         """
         if plan is None:
             plan = plan_backward(gates, wrt, self)
+        contributions = contribution_counts(plan.steps)
         if propagate_copies:  # it renames gradients as it goes: a fresh copy
             names = Names(names.value, dict(names.grad))
-        contributions = contribution_counts(plan.steps)
+            self.named_after_the_source(gates, plan, names, contributions)
         lines = []
         if recompute_all:
             recompute = list(forward_lines)
@@ -249,12 +273,8 @@ class Target:
             if propagate_copies:
                 copied = [
                     i
-                    for i in targets
-                    if rules[i] == "{dout}"
-                    and not gate.scatter
-                    and (returned is not None or eqn.args[i].name not in inputs)
-                    and contributions[eqn.args[i].name] == 1
-                    and (eqn.out, i) not in plan.summed
+                    for i in _copied_from(rules, eqn, targets, plan, contributions)
+                    if returned is not None or eqn.args[i].name not in inputs
                 ]
                 for i in copied:
                     names.grad[eqn.args[i].name] = values["dout"]
@@ -300,6 +320,27 @@ class Target:
                     )
                 lines.append(f"{grad} = {fill(self.zero, {'x': names.value[name]})}")
         return lines
+
+
+def _copied_from(
+    rules: tuple[str, ...],
+    eqn: Eqn,
+    targets: tuple[int, ...],
+    plan: BackwardPlan,
+    contributions: dict[str, int],
+) -> list[int]:
+    """The positions among `targets` of `eqn`'s inputs whose gradient is the
+    gate's own, unchanged: a wire used once, whose rule is `{dout}` (an add
+    gate's), not summed back nor scattered."""
+    gate = GATES[eqn.gate]
+    return [
+        i
+        for i in targets
+        if rules[i] == "{dout}"
+        and not gate.scatter
+        and contributions[eqn.args[i].name] == 1
+        and (eqn.out, i) not in plan.summed
+    ]
 
 
 def _explained(
