@@ -187,9 +187,9 @@ def backward(C, Xb, W1, b1, n, bngain, bnbias, W2, b2, Yb, dout=1.0):
     dbnvar_inv = (bndiff * dbnraw).sum(0, keepdims=True)
     # bnvar_inv = t8**-0.5:
     # pow gate: d(t8**-0.5)/dt8 = -0.5*t8**-1.5 (NaN for t8 < 0: no real power there)
-    dt8 = -0.5 * np.power(t8, -1.5) * dbnvar_inv
-    # bnvar = t6 * t7: the mul gate sends t7 the other input, t6, times dt8
-    dt7 = t6 * dt8
+    dbnvar = -0.5 * np.power(t8, -1.5) * dbnvar_inv
+    # bnvar = t6 * t7: the mul gate sends t7 the other input, t6, times dbnvar
+    dt7 = t6 * dbnvar
     # t7 = bndiff2.sum(0, keepdims=True):
     # the sum gate passes dt7 back to every element it added: dt7 kept axis 0 (size 1),
     # so it broadcasts along it to bndiff2's shape
