@@ -331,6 +331,9 @@ def test_the_lectures_backward_reads_like_the_lecture():
         "dcounts_sum_inv = (counts * dprobs).sum(1, keepdims=True)",
         "dC = np.zeros_like(C)",
         "np.add.at(dC, Xb, demb)",
+        # the comments say the shapes, where they are known
+        "# shapes: h (8, 16) and W2 (16, 11) make t10 (8, 11)",
+        "# b2 (11,) was broadcast to (8, 11): its gradient is summed back",
         # bnvar's gradient keeps its name (t8 = bnvar + 1e-5 only passes it on)
         "dbnvar = -0.5 * np.power(t8, -1.5) * dbnvar_inv",
     ):

@@ -20,7 +20,8 @@ from typing import Any, Collection
 from .. import naming
 from ..errors import CompileError
 from ..gates import GATES, Gate, fill
-from ..ir import Eqn, GateList
+from ..ir import Eqn, GateList, Wire
+from ..shapes import describe
 from .plan import BackwardPlan, Names, contribution_counts, plan_backward
 from .text import _comment
 
@@ -266,6 +267,10 @@ class Target:
         assigned: set[str] = set()
         branched: set[str] = set()
         inputs = set(gates.inputs)
+        # Where every shape is known, the comments say them.
+        shaped = comments and plan.shapes is not None
+        shaped = shaped and None not in plan.shapes.values()
+        data = gates.data_wires() if shaped else frozenset()
         for eqn, targets in plan.steps:
             gate = GATES[eqn.gate]
             rules = self.rules(eqn, plan.ranks)
@@ -283,6 +288,8 @@ class Target:
                     continue
             if comments:
                 lines += _explained(gate, targets, values)
+                if shaped:
+                    lines += _shapes_said(gate, eqn, targets, plan, names, data)
             for i in targets:
                 arg = eqn.args[i].name
                 grad = names.grad[arg]
@@ -341,6 +348,39 @@ def _copied_from(
         and contributions[eqn.args[i].name] == 1
         and (eqn.out, i) not in plan.summed
     ]
+
+
+def _shapes_said(
+    gate: Gate,
+    eqn: Eqn,
+    targets: tuple[int, ...],
+    plan: BackwardPlan,
+    names: Names,
+    data: frozenset[str],
+) -> list[str]:
+    """Where the shapes are known (compile's `shapes`), what they are: for a
+    gate that changes shapes, its operands' and its output's (`h (32, 64)
+    and W2 (64, 27) make t10 (32, 27)`); where an elementwise gate
+    broadcast an input, that its gradient is summed back."""
+    shapes = plan.shapes
+    out = names.value[eqn.out]
+    lines = []
+    if gate.array_only:
+        operands = " and ".join(
+            f"{names.value[a.name]} {describe(shapes[a.name])}"
+            for a in eqn.args
+            if isinstance(a, Wire) and a.name not in data
+        )
+        made = f"{out} {describe(shapes[eqn.out])}"
+        lines += _comment(f"shapes: {operands} make {made}")
+    for i in targets:
+        arg = eqn.args[i].name
+        if (eqn.out, i) in plan.sums:
+            lines += _comment(
+                f"{names.value[arg]} {describe(shapes[arg])} was broadcast to "
+                f"{describe(shapes[eqn.out])}: its gradient is summed back"
+            )
+    return lines
 
 
 def _explained(
