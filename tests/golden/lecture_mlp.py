@@ -131,12 +131,14 @@ def backward(C, Xb, W1, b1, n, bngain, bnbias, W2, b2, Yb, dout=1.0):
     # t11 = logprobs[np.arange(n), Yb]:
     # a pick takes one element of each row of logprobs, at column Yb: dt11, one number
     # per row, goes back to those places, in zeros of logprobs's shape
+    # shapes: logprobs (32, 27) make t11 (32,)
     dlogprobs = np.zeros_like(logprobs)
     dlogprobs[np.arange(n), Yb] = dt11
     # logprobs = log(probs): d(log probs)/dprobs = 1/probs
     dprobs = dlogprobs / probs
     # probs = counts * counts_sum_inv:
     # the mul gate swaps its inputs: each gets the other times dprobs
+    # counts_sum_inv (32, 1) was broadcast to (32, 27): its gradient is summed back
     dcounts = counts_sum_inv * dprobs
     dcounts_sum_inv = (counts * dprobs).sum(1, keepdims=True)
     # counts_sum_inv = counts_sum**-1:
@@ -145,6 +147,7 @@ def backward(C, Xb, W1, b1, n, bngain, bnbias, W2, b2, Yb, dout=1.0):
     # counts_sum = counts.sum(1, keepdims=True):
     # the sum gate passes dcounts_sum back to every element it added: dcounts_sum kept
     # axis 1 (size 1), so it broadcasts along it to counts's shape
+    # shapes: counts (32, 27) make counts_sum (32, 1)
     # counts is used more than once: the gradients from its branches add up
     dcounts = dcounts + np.ones_like(counts) * dcounts_sum
     # counts = exp(norm_logits):
@@ -152,12 +155,14 @@ def backward(C, Xb, W1, b1, n, bngain, bnbias, W2, b2, Yb, dout=1.0):
     dnorm_logits = counts * dcounts
     # norm_logits = logits - logit_maxes:
     # the sub gate passes dnorm_logits to logits and -dnorm_logits to logit_maxes
+    # logit_maxes (32, 1) was broadcast to (32, 27): its gradient is summed back
     dlogits = dnorm_logits
     dlogit_maxes = (-dnorm_logits).sum(1, keepdims=True)
     # logit_maxes = logits.max(1, keepdims=True):
     # the max gate: the gradient goes to the element that attains the maximum along axis
     # 1 (the first, at a tie): a mask of logits's shape; dlogit_maxes kept axis 1 (size
     # 1), so it broadcasts over it
+    # shapes: logits (32, 27) make logit_maxes (32, 1)
     # logits is used more than once: the gradients from its branches add up
     dlogits = (
         dlogits
@@ -166,23 +171,28 @@ def backward(C, Xb, W1, b1, n, bngain, bnbias, W2, b2, Yb, dout=1.0):
         * dlogit_maxes
     )
     # logits = t10 + b2: the add gate passes dlogits through to b2
+    # b2 (27,) was broadcast to (32, 27): its gradient is summed back
     db2 = dlogits.sum(0)
     # t10 = h @ W2:
     # the matrix product sends dlogits @ W2.T to h, (n, k) @ (k, m) is h's (n, m), and
     # h.T @ dlogits to W2, (m, n) @ (n, k) is W2's (m, k)
+    # shapes: h (32, 64) and W2 (64, 27) make t10 (32, 27)
     dh = dlogits @ W2.T
     dW2 = h.T @ dlogits
     # h = tanh(hpreact):
     # d(tanh hpreact)/dhpreact = 1 - tanh(hpreact)**2, and tanh(hpreact) is the output h
     dhpreact = (1 - h**2) * dh
     # hpreact = t9 + bnbias: the add gate passes dhpreact through to bnbias
+    # bnbias (1, 64) was broadcast to (32, 64): its gradient is summed back
     dbnbias = dhpreact.sum(0, keepdims=True)
     # t9 = bngain * bnraw:
     # the mul gate swaps its inputs: each gets the other times dhpreact
+    # bngain (1, 64) was broadcast to (32, 64): its gradient is summed back
     dbngain = (bnraw * dhpreact).sum(0, keepdims=True)
     dbnraw = bngain * dhpreact
     # bnraw = bndiff * bnvar_inv:
     # the mul gate swaps its inputs: each gets the other times dbnraw
+    # bnvar_inv (1, 64) was broadcast to (32, 64): its gradient is summed back
     dbndiff = bnvar_inv * dbnraw
     dbnvar_inv = (bndiff * dbnraw).sum(0, keepdims=True)
     # bnvar_inv = t8**-0.5:
@@ -193,12 +203,14 @@ def backward(C, Xb, W1, b1, n, bngain, bnbias, W2, b2, Yb, dout=1.0):
     # t7 = bndiff2.sum(0, keepdims=True):
     # the sum gate passes dt7 back to every element it added: dt7 kept axis 0 (size 1),
     # so it broadcasts along it to bndiff2's shape
+    # shapes: bndiff2 (32, 64) make t7 (1, 64)
     dbndiff2 = np.ones_like(bndiff2) * dt7
     # bndiff2 = bndiff**2: pow gate: d(bndiff**2)/dbndiff = 2*bndiff
     # bndiff is used more than once: the gradients from its branches add up
     dbndiff = dbndiff + 2 * bndiff * dbndiff2
     # bndiff = hprebn - bnmeani:
     # the sub gate passes dbndiff to hprebn and -dbndiff to bnmeani
+    # bnmeani (1, 64) was broadcast to (32, 64): its gradient is summed back
     dhprebn = dbndiff
     dbnmeani = (-dbndiff).sum(0, keepdims=True)
     # bnmeani = t3 * t4: the mul gate sends t4 the other input, t3, times dbnmeani
@@ -206,22 +218,27 @@ def backward(C, Xb, W1, b1, n, bngain, bnbias, W2, b2, Yb, dout=1.0):
     # t4 = hprebn.sum(0, keepdims=True):
     # the sum gate passes dt4 back to every element it added: dt4 kept axis 0 (size 1),
     # so it broadcasts along it to hprebn's shape
+    # shapes: hprebn (32, 64) make t4 (1, 64)
     # hprebn is used more than once: the gradients from its branches add up
     dhprebn = dhprebn + np.ones_like(hprebn) * dt4
     # hprebn = t2 + b1: the add gate passes dhprebn through to b1
+    # b1 (64,) was broadcast to (32, 64): its gradient is summed back
     db1 = dhprebn.sum(0)
     # t2 = embcat @ W1:
     # the matrix product sends dhprebn @ W1.T to embcat, (n, k) @ (k, m) is embcat's (n,
     # m), and embcat.T @ dhprebn to W1, (m, n) @ (n, k) is W1's (m, k)
+    # shapes: embcat (32, 30) and W1 (30, 64) make t2 (32, 64)
     dembcat = dhprebn @ W1.T
     dW1 = embcat.T @ dhprebn
     # embcat = emb.reshape(t1, -1):
     # reshape only regroups the elements, in the same order: dembcat reshaped back has
     # emb's shape
+    # shapes: emb (32, 3, 10) make embcat (32, 30)
     demb = dembcat.reshape(emb.shape)
     # emb = C[Xb]:
     # a lookup takes a row of C for each element of Xb: each row of demb is added back
     # to the row of C it came from, in zeros of C's shape (a row taken twice gets both)
+    # shapes: C (27, 10) make emb (32, 3, 10)
     dC = np.zeros_like(C)
     np.add.at(dC, Xb, demb)
     return dC, dW1, db1, dbngain, dbnbias, dW2, db2
