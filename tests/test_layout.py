@@ -24,14 +24,29 @@ ABOVE_CODEGEN = {
     "hnncompile",
     "hnncompile.__main__",
     "hnncompile.cli",
+    "hnncompile.commandline",
+    "hnncompile.commandline.points",
+    "hnncompile.commandline.study",
     "hnncompile.compiled",
     "hnncompile.draw",
     "hnncompile.explore",
+    "hnncompile.explorer",
+    "hnncompile.explorer.lines",
+    "hnncompile.explorer.training",
     "hnncompile.gradcheck",
     "hnncompile.slope",
     "hnncompile.trace",
 }
-STUDY_TOOLS = ["trace", "draw", "explore", "gradcheck", "slope"]
+STUDY_TOOLS = [
+    "trace",
+    "draw",
+    "explore",
+    "explorer",
+    "explorer.lines",
+    "explorer.training",
+    "gradcheck",
+    "slope",
+]
 
 
 def module_name(path: Path) -> str:
@@ -164,6 +179,70 @@ def test_each_codegen_module_says_what_it_holds_and_stays_short():
         source = path.read_text(encoding="utf-8")
         assert ast.get_docstring(ast.parse(source)), path.name
         assert source.count("\n") <= 400, path.name
+
+
+# "A module holds one idea; when one grows past a few hundred lines or
+# starts to hold two, split it along the idea."
+MODULE_LINES = 500
+# The modules still past it, and why each is one idea all the same.
+LONG_MODULES = {
+    "hnncompile.gates": "the one catalogue: every gate's templates, written once",
+    "hnncompile.layout": "a port of black's line splitting, whose parts interlock",
+    "hnncompile.lower": "AST -> gate list; split along its ideas on its own branch",
+    "hnncompile.parse": "text -> AST: the LALR table driver and the AST it builds",
+}
+# A string this long but a docstring is a page, a style sheet or a script:
+# it goes in a file of its own (as hnncompile/explorer/page.js does).
+STRING_LINES = 30
+
+
+def _long_strings(source: str) -> list[int]:
+    """The lines where a string of more than STRING_LINES lines starts,
+    docstrings (a statement that is a string and nothing else) aside."""
+    tree = ast.parse(source)
+    docstrings = {
+        id(node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+    }
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and node.value.count("\n") > STRING_LINES
+        and id(node) not in docstrings
+    ]
+
+
+def test_the_string_reader_tells_a_long_string_from_a_docstring():
+    lines = "\n".join(["x"] * (STRING_LINES + 2))  # one newline too many
+    assert _long_strings(f'"""{lines}"""\ndef f():\n    """{lines}"""\n') == []
+    assert _long_strings(f'"""Doc."""\n\nPAGE = """{lines}"""\n') == [3]
+    assert _long_strings(f'print("""{lines}""")\n') == [1]
+
+
+def test_each_module_says_what_it_holds_and_stays_short():
+    names = modules()
+    assert "hnncompile.explorer.training" in names  # subpackages are counted too
+    assert set(LONG_MODULES) <= set(names)
+    for name, path in names.items():
+        source = path.read_text(encoding="utf-8")
+        assert ast.get_docstring(ast.parse(source)), f"{name} has no docstring"
+        if name not in LONG_MODULES:
+            lines = source.count("\n")
+            assert (
+                lines <= MODULE_LINES
+            ), f"{name} has {lines} lines: split it along its ideas"
+        assert _long_strings(source) == [], f"{name}: a page as a Python string"
+
+
+def test_the_explorers_page_files_are_in_the_package():
+    """Real files, which the wheel ships (tests/wheel_smoke.py writes a page
+    from the installed wheel)."""
+    for name in ("page.html", "page.css", "page.js"):
+        text = (PACKAGE / "explorer" / name).read_text(encoding="utf-8")
+        assert text.count("\n") >= 40, name
 
 
 # -- one place where a target refuses an operation -------------------------
