@@ -333,3 +333,12 @@ def test_the_lecture_from_a_shell(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "passed:" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["trace", "check", "grad"])
+def test_a_matrix_product_of_numbers_is_a_mistake_said_in_a_line(command, capsys):
+    code = main([command, "-e", "sum(X @ W)", "X=1", "W=2"])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "unsupported operand type(s) for @" in captured.err
+    assert "Traceback" not in captured.err

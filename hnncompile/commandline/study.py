@@ -22,6 +22,11 @@ from .points import (
     study_point,
 )
 
+# What evaluating a program at a point may raise for a point or a program
+# that cannot go together (log of -1, an index out of range, `@` of two
+# numbers): the user's mistake, said in a line, never a traceback.
+EVALUATION_ERRORS = (ArithmeticError, ValueError, IndexError, TypeError)
+
 if TYPE_CHECKING:
     from ..compiled import CompiledFunction
 
@@ -63,7 +68,7 @@ def check(f: CompiledFunction, args) -> int:
         ]
         try:
             report = gradcheck(f, *x)
-        except (ArithmeticError, ValueError) as error:
+        except EVALUATION_ERRORS as error:
             if every_input_given:
                 raise UserMistake(str(error)) from None
             continue
@@ -92,7 +97,7 @@ def trace(f: CompiledFunction, args) -> int:
         point = study_point(f, args.values)
     try:
         print(f.trace(*(point[name] for name in f.inputs)))
-    except (ArithmeticError, ValueError, IndexError) as error:
+    except EVALUATION_ERRORS as error:
         raise UserMistake(f"the program cannot be evaluated there: {error}") from None
     return EXIT_OK
 
@@ -110,7 +115,7 @@ def draw(f: CompiledFunction, args) -> int:
         draw_circuit(f, args.output, point)
     except DrawingUnavailable as error:
         raise UserMistake(str(error)) from None
-    except (ArithmeticError, ValueError, IndexError) as error:
+    except EVALUATION_ERRORS as error:
         raise UserMistake(str(error)) from None
     return EXIT_OK
 
@@ -159,7 +164,7 @@ def explore(f: CompiledFunction, args) -> int:
         write(f, args.output, point, train)
     except DrawingUnavailable as error:
         raise UserMistake(str(error)) from None
-    except (ArithmeticError, ValueError) as error:
+    except EVALUATION_ERRORS as error:
         raise UserMistake(
             f"the program cannot be evaluated at the starting point: {error}; "
             "give other values (NAME=VALUE)"
@@ -210,7 +215,7 @@ def _check_arrays(f: CompiledFunction, args) -> int:
         point = array_point(f, args, random_missing=True, rng=rng, low=low, note=False)
         try:
             report = gradcheck(f, point)
-        except (ArithmeticError, ValueError) as error:
+        except EVALUATION_ERRORS as error:
             if every_input_given:
                 raise UserMistake(str(error)) from None
             reason = error
@@ -238,5 +243,5 @@ def _check_arrays(f: CompiledFunction, args) -> int:
 def _evaluate(f: CompiledFunction, x: list[float]):
     try:
         return f.grad(*x)
-    except (ArithmeticError, ValueError, IndexError) as error:
+    except EVALUATION_ERRORS as error:
         raise UserMistake(f"the program cannot be evaluated there: {error}") from None
