@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -49,6 +50,7 @@ from .commandline import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, UserMistake
 from .commandline import study
 from .commandline.points import parse_shapes
 
+_NAME_VALUE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 # FILE that means standard input, and the name its program goes by.
 STDIN, STDIN_NAME = "-", "<stdin>"
 STDOUT = "-"  # `compile -o -`, as FILE `-` is standard input
@@ -60,7 +62,16 @@ PYTHON_SUFFIXES = (".py",)
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    # NAME=VALUE may come after the options too (`explore F --train tutorial
+    # x=3`): argparse takes positionals only before them, so the rest are
+    # picked up here.
+    args, rest = parser.parse_known_args(argv)
+    late = [word for word in rest if _NAME_VALUE.match(word)]
+    if late and hasattr(args, "values"):
+        args.values = [*args.values, *late]
+        rest = [word for word in rest if word not in late]
+    if rest:
+        parser.parse_args(argv)  # says what it does not know, and exits 2
     try:
         return args.run(args)
     except BrokenPipeError:

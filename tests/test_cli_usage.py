@@ -254,3 +254,18 @@ def test_a_value_given_twice_is_refused(hnn, tmp_path, command):
 
 def test_a_value_given_twice_with_spaces_around_the_name(hnn):
     refused(hnn("grad", "-e", "a * b", "a=1", " a =2", "b=3"), "a is given twice")
+
+
+def test_values_may_come_after_the_options(capsys):
+    from hnncompile.cli import main
+
+    neuron = str(Path(__file__).parent.parent / "examples" / "neuron.hnn")
+    before = main(["grad", neuron, "a=1", "b=2", "c=-3", "x=-1", "y=3", "--wrt", "a"])
+    first = capsys.readouterr().out
+    after = main(["grad", neuron, "a=1", "b=2", "--wrt", "a", "c=-3", "x=-1", "y=3"])
+    assert (before, after) == (0, 0)
+    assert capsys.readouterr().out == first and "0.880797078" in first
+    with pytest.raises(SystemExit) as exit:
+        main(["grad", neuron, "a=1", "--wrt", "a", "--bogus"])
+    assert exit.value.code == 2
+    assert "unrecognized arguments: --bogus" in capsys.readouterr().err
