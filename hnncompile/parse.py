@@ -42,7 +42,7 @@ from .syntax import (
 DECLARATION_WORDS = ("var", "let", "const")
 # The namespaces a function may be called through: Math.exp(x), as in the
 # tutorial's JavaScript, and np.exp(x), numpy.exp(x), torch.tanh(h), as in
-# NumPy and PyTorch code (the array target: see lower.py).
+# NumPy and PyTorch code (the array target: see lower_arrays.py).
 FUNCTION_NAMESPACE = "Math"
 ARRAY_NAMESPACES = ("np", "numpy", "torch")
 NAMESPACES = (FUNCTION_NAMESPACE, *ARRAY_NAMESPACES)

@@ -188,7 +188,6 @@ MODULE_LINES = 500
 LONG_MODULES = {
     "hnncompile.gates": "the one catalogue: every gate's templates, written once",
     "hnncompile.layout": "a port of black's line splitting, whose parts interlock",
-    "hnncompile.lower": "AST -> gate list; split along its ideas on its own branch",
     "hnncompile.parse": "text -> AST: the LALR table driver and the AST it builds",
 }
 # A string this long but a docstring is a page, a style sheet or a script:
@@ -243,6 +242,32 @@ def test_the_explorers_page_files_are_in_the_package():
     for name in ("page.html", "page.css", "page.js"):
         text = (PACKAGE / "explorer" / name).read_text(encoding="utf-8")
         assert text.count("\n") >= 40, name
+
+
+# The lowering, split along its ideas: lower.py walks the program and
+# lowers the forms of chapters 1-2, lower_arrays.py the spellings of
+# section 5, and lower_words.py holds the words both read.
+LOWERING = ["hnncompile.lower", "hnncompile.lower_arrays", "hnncompile.lower_words"]
+
+
+def test_the_lowering_imports_run_one_way():
+    graph = import_graph()
+    lowering = set(LOWERING)
+    assert graph["hnncompile.lower"] & lowering == {
+        "hnncompile.lower_arrays",
+        "hnncompile.lower_words",
+    }
+    assert graph["hnncompile.lower_arrays"] & lowering == {"hnncompile.lower_words"}
+    assert not graph["hnncompile.lower_words"] & lowering
+    for name in ("hnncompile.parse", "hnncompile.gates", "hnncompile.ir"):
+        assert not graph[name] & lowering, name  # the stages before, the catalogue
+
+
+def test_each_lowering_module_says_what_it_holds_and_stays_short():
+    for name in LOWERING:
+        source = modules()[name].read_text(encoding="utf-8")
+        assert ast.get_docstring(ast.parse(source)), name
+        assert source.count("\n") <= 500, name
 
 
 # -- one place where a target refuses an operation -------------------------
