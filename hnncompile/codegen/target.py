@@ -366,13 +366,14 @@ def _shapes_said(
     out = names.value[eqn.out]
     lines = []
     if gate.array_only:
-        operands = " and ".join(
+        operands = [  # a size (data, one number) says nothing of shapes
             f"{names.value[a.name]} {describe(shapes[a.name])}"
             for a in eqn.args
-            if isinstance(a, Wire) and a.name not in data
-        )
-        made = f"{out} {describe(shapes[eqn.out])}"
-        lines += _comment(f"shapes: {operands} make {made}")
+            if isinstance(a, Wire) and (a.name not in data or shapes[a.name])
+        ]
+        made = "make" if len(operands) > 1 else "makes"
+        result = f"{out} {describe(shapes[eqn.out])}"
+        lines += _comment(f"shapes: {' and '.join(operands)} {made} {result}")
     for i in targets:
         arg = eqn.args[i].name
         if (eqn.out, i) in plan.sums:
