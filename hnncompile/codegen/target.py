@@ -360,19 +360,21 @@ def _shapes_said(
 ) -> list[str]:
     """Where the shapes are known (compile's `shapes`), what they are: for a
     gate that changes shapes, its operands' and its output's (`h (32, 64)
-    and W2 (64, 27) make t10 (32, 27)`); where an elementwise gate
+    and W2 (64, 27) make t10 (32, 27)`, `C (27, 10) makes emb (32, 3,
+    10)`); where an elementwise gate
     broadcast an input, that its gradient is summed back."""
     shapes = plan.shapes
     out = names.value[eqn.out]
     lines = []
     if gate.array_only:
-        operands = " and ".join(
+        operands = [
             f"{names.value[a.name]} {describe(shapes[a.name])}"
             for a in eqn.args
             if isinstance(a, Wire) and a.name not in data
-        )
+        ]
+        verb = "make" if len(operands) > 1 else "makes"  # C (27, 10) makes emb
         made = f"{out} {describe(shapes[eqn.out])}"
-        lines += _comment(f"shapes: {operands} make {made}")
+        lines += _comment(f"shapes: {' and '.join(operands)} {verb} {made}")
     for i in targets:
         arg = eqn.args[i].name
         if (eqn.out, i) in plan.sums:
