@@ -131,7 +131,7 @@ def backward(C, Xb, W1, b1, n, bngain, bnbias, W2, b2, Yb, dout=1.0):
     # t11 = logprobs[np.arange(n), Yb]:
     # a pick takes one element of each row of logprobs, at column Yb: dt11, one number
     # per row, goes back to those places, in zeros of logprobs's shape
-    # shapes: logprobs (32, 27) make t11 (32,)
+    # shapes: logprobs (32, 27) makes t11 (32,)
     dlogprobs = np.zeros_like(logprobs)
     dlogprobs[np.arange(n), Yb] = dt11
     # logprobs = log(probs): d(log probs)/dprobs = 1/probs
@@ -147,7 +147,7 @@ def backward(C, Xb, W1, b1, n, bngain, bnbias, W2, b2, Yb, dout=1.0):
     # counts_sum = counts.sum(1, keepdims=True):
     # the sum gate passes dcounts_sum back to every element it added: dcounts_sum kept
     # axis 1 (size 1), so it broadcasts along it to counts's shape
-    # shapes: counts (32, 27) make counts_sum (32, 1)
+    # shapes: counts (32, 27) makes counts_sum (32, 1)
     # counts is used more than once: the gradients from its branches add up
     dcounts = dcounts + np.ones_like(counts) * dcounts_sum
     # counts = exp(norm_logits):
@@ -162,7 +162,7 @@ def backward(C, Xb, W1, b1, n, bngain, bnbias, W2, b2, Yb, dout=1.0):
     # the max gate: the gradient goes to the element that attains the maximum along axis
     # 1 (the first, at a tie): a mask of logits's shape; dlogit_maxes kept axis 1 (size
     # 1), so it broadcasts over it
-    # shapes: logits (32, 27) make logit_maxes (32, 1)
+    # shapes: logits (32, 27) makes logit_maxes (32, 1)
     # logits is used more than once: the gradients from its branches add up
     dlogits = (
         dlogits
@@ -203,7 +203,7 @@ def backward(C, Xb, W1, b1, n, bngain, bnbias, W2, b2, Yb, dout=1.0):
     # t7 = bndiff2.sum(0, keepdims=True):
     # the sum gate passes dt7 back to every element it added: dt7 kept axis 0 (size 1),
     # so it broadcasts along it to bndiff2's shape
-    # shapes: bndiff2 (32, 64) make t7 (1, 64)
+    # shapes: bndiff2 (32, 64) makes t7 (1, 64)
     dbndiff2 = np.ones_like(bndiff2) * dt7
     # bndiff2 = bndiff**2: pow gate: d(bndiff**2)/dbndiff = 2*bndiff
     # bndiff is used more than once: the gradients from its branches add up
@@ -218,7 +218,7 @@ def backward(C, Xb, W1, b1, n, bngain, bnbias, W2, b2, Yb, dout=1.0):
     # t4 = hprebn.sum(0, keepdims=True):
     # the sum gate passes dt4 back to every element it added: dt4 kept axis 0 (size 1),
     # so it broadcasts along it to hprebn's shape
-    # shapes: hprebn (32, 64) make t4 (1, 64)
+    # shapes: hprebn (32, 64) makes t4 (1, 64)
     # hprebn is used more than once: the gradients from its branches add up
     dhprebn = dhprebn + np.ones_like(hprebn) * dt4
     # hprebn = t2 + b1: the add gate passes dhprebn through to b1
@@ -233,12 +233,12 @@ def backward(C, Xb, W1, b1, n, bngain, bnbias, W2, b2, Yb, dout=1.0):
     # embcat = emb.reshape(t1, -1):
     # reshape only regroups the elements, in the same order: dembcat reshaped back has
     # emb's shape
-    # shapes: emb (32, 3, 10) make embcat (32, 30)
+    # shapes: emb (32, 3, 10) makes embcat (32, 30)
     demb = dembcat.reshape(emb.shape)
     # emb = C[Xb]:
     # a lookup takes a row of C for each element of Xb: each row of demb is added back
     # to the row of C it came from, in zeros of C's shape (a row taken twice gets both)
-    # shapes: C (27, 10) make emb (32, 3, 10)
+    # shapes: C (27, 10) makes emb (32, 3, 10)
     dC = np.zeros_like(C)
     np.add.at(dC, Xb, demb)
     return dC, dW1, db1, dbngain, dbnbias, dW2, db2
