@@ -333,6 +333,8 @@ def test_the_lectures_backward_reads_like_the_lecture():
         "np.add.at(dC, Xb, demb)",
         # the comments say the shapes, where they are known
         "# shapes: h (8, 16) and W2 (16, 11) make t10 (8, 11)",
+        "# shapes: C (11, 4) and Xb (8, 3) make emb (8, 3, 4)",  # the index too
+        "# shapes: emb (8, 3, 4) makes embcat (8, 12)",
         "# b2 (11,) was broadcast to (8, 11): its gradient is summed back",
         # bnvar's gradient keeps its name (t8 = bnvar + 1e-5 only passes it on)
         "dbnvar = -0.5 * np.power(t8, -1.5) * dbnvar_inv",

@@ -6,7 +6,8 @@
   False or None), the result's repr must be what is shown, with `...`
   standing for anything, as in doctest's ELLIPSIS.
 - A block after `<!-- quoted from PATH -->` quotes PATH: its lines are
-  PATH's lines, in PATH's order (`...` stands for lines left out), so the
+  PATH's lines, in PATH's order, one after the other (`...` stands for
+  lines left out; a quote of code alone leaves the comments out), so the
   generated code it shows cannot drift from the golden files.
 - The language table's forms compile, on the target it gives them, and
   the other targets refuse the array forms.
@@ -171,20 +172,33 @@ def check_quote(body: str, path: Path) -> int:
 
 
 def check_lines(body: str, source: list[str], name: str, strip: bool = False) -> int:
-    """Each line of `body` is one of `source`'s lines, in their order."""
-    at = 0
-    matched = 0
-    for line in body.splitlines():
-        line = line.strip() if strip else line.rstrip()
-        if line.strip() in ("", "..."):
+    """Each line of `body` is one of `source`'s lines, in their order, and
+    the next one unless `...` stands between them: a quote leaves out no
+    line silently. A quote that shows no comment line shows the code
+    alone: the file's comment lines are not counted there. Blank lines are
+    never counted."""
+    quoted = [line.strip() if strip else line.rstrip() for line in body.splitlines()]
+    quoted = [line for line in quoted if line.strip()]
+    with_comments = any(line.lstrip().startswith("#") for line in quoted)
+    lines = [
+        line
+        for line in source
+        if line.strip() and (with_comments or not line.lstrip().startswith("#"))
+    ]
+    at, anywhere, matched = 0, True, 0
+    for line in quoted:
+        if line.strip() == "...":
+            anywhere = True
             continue
-        try:
-            at = source.index(line, at) + 1
-        except ValueError:
+        if anywhere:
+            found = line in lines[at:]
+            at = lines.index(line, at) if found else -1
+        if at < 0 or at >= len(lines) or lines[at] != line:
+            where = "not in" if anywhere else "not next in"
             raise AssertionError(
-                f"{line!r} is not in {name} (or not in this order)"
+                f"{line!r} is {where} {name} (a line left out wants '...')"
             ) from None
-        matched += 1
+        at, anywhere, matched = at + 1, False, matched + 1
     return matched
 
 
@@ -192,10 +206,17 @@ def test_a_quote_that_drifted_is_caught(tmp_path):
     module = tmp_path / "m.py"
     module.write_text("def f():\n    a = 1\n    b = 2\n")
     assert check_quote("    a = 1\n    ...\n    b = 2\n", module) == 2
-    with pytest.raises(AssertionError, match="not in m.py"):
+    with pytest.raises(AssertionError, match="not next in m.py"):
         check_quote("    b = 2\n    a = 1\n", module)
     with pytest.raises(AssertionError, match="not in m.py"):
         check_quote("    a = 3\n", module)
+    # a line left out without '...' is caught; comments only where it shows some
+    module.write_text("def f():\n    # one\n    a = 1\n    # two\n    b = 2\n")
+    assert check_quote("    a = 1\n    b = 2\n", module) == 2
+    assert check_quote("    # one\n    a = 1\n    # two\n", module) == 3
+    with pytest.raises(AssertionError, match="not next in m.py"):
+        check_quote("    # one\n    a = 1\n    b = 2\n", module)
+    assert check_quote("    # one\n    a = 1\n    ...\n    b = 2\n", module) == 3
 
 
 def test_the_readmes_quotes_are_the_files():

@@ -360,7 +360,8 @@ def _shapes_said(
 ) -> list[str]:
     """Where the shapes are known (compile's `shapes`), what they are: for a
     gate that changes shapes, its operands' and its output's (`h (32, 64)
-    and W2 (64, 27) make t10 (32, 27)`); where an elementwise gate
+    and W2 (64, 27) make t10 (32, 27)`, `C (27, 10) makes emb (32, 3,
+    10)`); where an elementwise gate
     broadcast an input, that its gradient is summed back."""
     shapes = plan.shapes
     out = names.value[eqn.out]
