@@ -442,3 +442,14 @@ def test_a_rule_picked_at_run_time_adds_to_the_other_branches():
 def test_a_matrix_programs_backward_keeps_every_gradient_its_wires_shape():
     f = hnncompile.compile(LECTURE, target="numpy")
     assert "dcounts_sum_inv = unbroadcast(counts * dprobs, counts_sum_inv)" in f.source
+
+
+def test_a_rule_picked_at_run_time_says_what_the_other_choice_is():
+    f = hnncompile.compile("h = tanh(x @ W)", target="numpy")
+    lines = f.source.splitlines()
+    at = lines.index(
+        "    dx = dt1 @ W.T if np.ndim(W) == 2 else np.multiply.outer(dt1, W)"
+    )
+    assert "where W or x is a vector (1-D)" in lines[at - 1]
+    shaped = _compiled("h = tanh(x @ W)", {"x": normal(2, 3), "W": normal(3, 4)}, True)
+    assert "is a vector (1-D)" not in shaped.source

@@ -288,6 +288,7 @@ class Target:
                     continue
             if comments:
                 lines += _explained(gate, targets, values)
+                lines += _picked_at_run_time(gate, eqn, targets, rules, names)
                 if shaped:
                     lines += _shapes_said(gate, eqn, targets, plan, names, data)
             for i in targets:
@@ -348,6 +349,24 @@ def _copied_from(
         and contributions[eqn.args[i].name] == 1
         and (eqn.out, i) not in plan.summed
     ]
+
+
+def _picked_at_run_time(
+    gate: Gate, eqn: Eqn, targets: tuple[int, ...], rules, names: Names
+) -> list[str]:
+    """Where a rule is picked at run time by an operand's number of axes
+    (the matrix product, shapes unknown), what the other choice is."""
+    if not gate.vector_grads:
+        return []
+    others = [
+        names.operand(eqn.args[1 - i]) for i in targets if " if np.ndim(" in rules[i]
+    ]
+    if not others:
+        return []
+    which = " or ".join(dict.fromkeys(others))
+    return _comment(
+        f"where {which} is a vector (1-D) the rule is an outer product instead"
+    )
 
 
 def _shapes_said(
