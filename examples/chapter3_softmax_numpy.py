@@ -144,5 +144,6 @@ def backward(X, W, b, num_examples, y, reg, dout=1.0):
     db = unbroadcast(dscores, b)
     # t1 = X @ W:
     # the matrix product sends X.T @ dt1 to W: (m, n) @ (n, k) is W's shape (m, k)
+    # where X is a vector (1-D) the rule is an outer product instead
     dW = dW + (X.T @ dt1 if np.ndim(X) == 2 else np.multiply.outer(X, dt1))
     return dW, db

@@ -172,6 +172,7 @@ def backward(X, W, b, W2, b2, num_examples, y, reg, dout=1.0):
     # the matrix product sends dt3 @ W2.T to hidden_layer, (n, k) @ (k, m) is
     # hidden_layer's (n, m), and hidden_layer.T @ dt3 to W2, (m, n) @ (n, k) is W2's (m,
     # k)
+    # where W2 or hidden_layer is a vector (1-D) the rule is an outer product instead
     dhidden_layer = dt3 @ W2.T if np.ndim(W2) == 2 else np.multiply.outer(dt3, W2)
     dW2 = dW2 + (
         hidden_layer.T @ dt3
@@ -186,5 +187,6 @@ def backward(X, W, b, W2, b2, num_examples, y, reg, dout=1.0):
     db = unbroadcast(dt2, b)
     # t1 = X @ W:
     # the matrix product sends X.T @ dt1 to W: (m, n) @ (n, k) is W's shape (m, k)
+    # where X is a vector (1-D) the rule is an outer product instead
     dW = dW + (X.T @ dt1 if np.ndim(X) == 2 else np.multiply.outer(X, dt1))
     return dW, db, dW2, db2

@@ -183,6 +183,7 @@ def backward(C, Xb, W1, b1, n, bngain, bnbias, W2, b2, Yb, dout=1.0):
     # t10 = h @ W2:
     # the matrix product sends dt10 @ W2.T to h, (n, k) @ (k, m) is h's (n, m), and h.T
     # @ dt10 to W2, (m, n) @ (n, k) is W2's (m, k)
+    # where W2 or h is a vector (1-D) the rule is an outer product instead
     dh = dt10 @ W2.T if np.ndim(W2) == 2 else np.multiply.outer(dt10, W2)
     dW2 = h.T @ dt10 if np.ndim(h) == 2 else np.multiply.outer(h, dt10)
     # h = tanh(hpreact):
@@ -229,6 +230,7 @@ def backward(C, Xb, W1, b1, n, bngain, bnbias, W2, b2, Yb, dout=1.0):
     # t2 = embcat @ W1:
     # the matrix product sends dt2 @ W1.T to embcat, (n, k) @ (k, m) is embcat's (n, m),
     # and embcat.T @ dt2 to W1, (m, n) @ (n, k) is W1's (m, k)
+    # where W1 is a vector (1-D) the rule is an outer product instead
     dembcat = dt2 @ W1.T if np.ndim(W1) == 2 else np.multiply.outer(dt2, W1)
     dW1 = embcat.T @ dt2
     # embcat = emb.reshape(t1, -1):
