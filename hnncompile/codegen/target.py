@@ -8,7 +8,8 @@ rules need, then walking the gates in reverse, one line per local gradient,
 adding up where a wire fans out, and only for gradients that reach a `wrt`
 input. Where a target writes a statement its own way it overrides one of
 the hooks below (`spread_dout`, `summed_back`, `added`); how the statements
-become a module is each subclass's `assemble` and `trace_function`.
+become a module is each subclass's `assemble` and `trace_function`; the
+comments over backward's lines are comments.py's.
 
 A target that cannot do an operation says so in one place: `refuses`.
 """
@@ -20,9 +21,9 @@ from typing import Any, Collection
 from .. import naming
 from ..errors import CompileError
 from ..gates import GATES, Gate, fill
-from ..ir import Eqn, GateList, Wire
-from ..shapes import describe
+from ..ir import Eqn, GateList
 from .plan import BackwardPlan, Names, contribution_counts, plan_backward
+from .comments import explained, picked_at_run_time, shapes_said
 from .text import _comment
 
 
@@ -287,10 +288,10 @@ class Target:
                 if not targets:
                     continue
             if comments:
-                lines += _explained(gate, targets, values)
-                lines += _picked_at_run_time(gate, eqn, targets, rules, names)
+                lines += explained(gate, targets, values)
+                lines += picked_at_run_time(gate, eqn, targets, rules, names)
                 if shaped:
-                    lines += _shapes_said(gate, eqn, targets, plan, names, data)
+                    lines += shapes_said(gate, eqn, targets, plan, names, data)
             for i in targets:
                 arg = eqn.args[i].name
                 grad = names.grad[arg]
@@ -349,68 +350,3 @@ def _copied_from(
         and contributions[eqn.args[i].name] == 1
         and (eqn.out, i) not in plan.summed
     ]
-
-
-def _picked_at_run_time(
-    gate: Gate, eqn: Eqn, targets: tuple[int, ...], rules, names: Names
-) -> list[str]:
-    """Where a rule is picked at run time by an operand's number of axes
-    (the matrix product, shapes unknown), what the other choice is."""
-    if not gate.vector_grads:
-        return []
-    others = [
-        names.operand(eqn.args[1 - i]) for i in targets if " if np.ndim(" in rules[i]
-    ]
-    if not others:
-        return []
-    which = " or ".join(dict.fromkeys(others))
-    return _comment(
-        f"where {which} is a vector (1-D) the rule is an outer product instead"
-    )
-
-
-def _shapes_said(
-    gate: Gate,
-    eqn: Eqn,
-    targets: tuple[int, ...],
-    plan: BackwardPlan,
-    names: Names,
-    data: frozenset[str],
-) -> list[str]:
-    """Where the shapes are known (compile's `shapes`), what they are: for a
-    gate that changes shapes, its operands' and its output's (`h (32, 64)
-    and W2 (64, 27) make t10 (32, 27)`, `C (27, 10) makes emb (32, 3,
-    10)`); where an elementwise gate
-    broadcast an input, that its gradient is summed back."""
-    shapes = plan.shapes
-    out = names.value[eqn.out]
-    lines = []
-    if gate.array_only:
-        operands = [  # a size (data, one number) says nothing of shapes
-            f"{names.value[a.name]} {describe(shapes[a.name])}"
-            for a in eqn.args
-            if isinstance(a, Wire) and (a.name not in data or shapes[a.name])
-        ]
-        made = "make" if len(operands) > 1 else "makes"
-        result = f"{out} {describe(shapes[eqn.out])}"
-        lines += _comment(f"shapes: {' and '.join(operands)} {made} {result}")
-    for i in targets:
-        arg = eqn.args[i].name
-        if (eqn.out, i) in plan.sums:
-            lines += _comment(
-                f"{names.value[arg]} {describe(shapes[arg])} was broadcast to "
-                f"{describe(shapes[eqn.out])}: its gradient is summed back"
-            )
-    return lines
-
-
-def _explained(
-    gate: Gate, targets: tuple[int, ...], values: dict[str, Any]
-) -> list[str]:
-    """The comment over a gate's backward lines: the gate as the program
-    writes it (`f = sigmoid(q)`), which names its forward line more plainly
-    than the line itself (a two-branch form that cannot overflow, a test for
-    NaN), and why its gradient is what it is."""
-    explanation = fill(gate.explanation(targets), values)
-    written = f"{values['out']} = {fill(gate.notation, values)}"
-    return _comment(f"{written}: {explanation}")
