@@ -13,6 +13,7 @@ from .. import gradcheck
 from . import EXIT_CHECK_FAILED, EXIT_OK, UserMistake
 from .points import (
     POSITIVE_LOW,
+    RANDOM_HIGH,
     RANDOM_LOW,
     all_given,
     array_point,
@@ -26,6 +27,7 @@ from .points import (
 # that cannot go together (log of -1, an index out of range, `@` of two
 # numbers): the user's mistake, said in a line, never a traceback.
 EVALUATION_ERRORS = (ArithmeticError, ValueError, IndexError, TypeError)
+CHECK_ATTEMPTS = 40  # random points tried before `check` gives up
 
 if TYPE_CHECKING:
     from ..compiled import CompiledFunction
@@ -55,27 +57,37 @@ def check(f: CompiledFunction, args) -> int:
         return _check_arrays(f, args)
     given = given_point(f, args.values)
     rng = random.Random(args.seed)
-    every_input_given = len(given) == len(f.inputs)
-    # Random inputs where none are given: first anywhere in [-2, 2], then,
-    # if the program is not defined there (log or sqrt of a negative) or its
-    # value is not a finite real number there, in (0, 2].
-    unsure = None
-    for attempt in range(1 if every_input_given else 40):
-        low = -2.0 if attempt < 20 else 0.1
-        x = [
-            given[n] if n in given else round(rng.uniform(low, 2.0), 4)
+
+    def point(low: float) -> tuple:
+        return tuple(
+            given[n] if n in given else round(rng.uniform(low, RANDOM_HIGH), 4)
             for n in f.inputs
-        ]
+        )
+
+    return _check_at_random(f, point, len(given) == len(f.inputs), say_why=False)
+
+
+def _check_at_random(f: CompiledFunction, point, every_input_given, say_why) -> int:
+    """The gradient check at `point(low)`, the inputs to gradcheck: drawn
+    first anywhere from RANDOM_LOW, then, where the program is not defined
+    (log or sqrt of a negative) or the check cannot decide (not finite, a
+    pole), from POSITIVE_LOW; once only where every input is given.
+    `say_why`: the last error goes into the message when none would do."""
+    unsure, reason = None, None
+    attempts = 1 if every_input_given else CHECK_ATTEMPTS
+    for attempt in range(attempts):
+        low = RANDOM_LOW if attempt < CHECK_ATTEMPTS // 2 else POSITIVE_LOW
         try:
-            report = gradcheck(f, *x)
+            report = gradcheck(f, *point(low))
         except EVALUATION_ERRORS as error:
             if every_input_given:
                 raise UserMistake(str(error)) from None
+            reason = error
             continue
         if report.passed or report.failed:
             print(report)
             return EXIT_OK if report.passed else EXIT_CHECK_FAILED
-        unsure = report  # inconclusive here (not finite, a pole): draw again
+        unsure = report  # inconclusive here: draw again
     if unsure is not None:
         print(unsure)
         raise UserMistake(
@@ -84,8 +96,9 @@ def check(f: CompiledFunction, args) -> int:
             if every_input_given
             else "found no random point where the gradients can be checked; give one"
         )
+    why = f" ({reason})" if say_why else ""
     raise UserMistake(
-        "found no random point where the program can be evaluated; give one"
+        f"found no random point where the program can be evaluated{why}; give one"
     )
 
 
@@ -207,37 +220,12 @@ def _check_arrays(f: CompiledFunction, args) -> int:
     import numpy as np
 
     rng = np.random.default_rng(0 if args.seed is None else args.seed)
-    unsure, reason = None, None
-    attempts = 40
-    every_input_given = all_given(f, args)
-    for attempt in range(attempts):
-        low = RANDOM_LOW if attempt < attempts // 2 else POSITIVE_LOW
-        point = array_point(f, args, random_missing=True, rng=rng, low=low, note=False)
-        try:
-            report = gradcheck(f, point)
-        except EVALUATION_ERRORS as error:
-            if every_input_given:
-                raise UserMistake(str(error)) from None
-            reason = error
-            continue
-        if report.passed or report.failed:
-            print(report)
-            return EXIT_OK if report.passed else EXIT_CHECK_FAILED
-        unsure = report
-        if every_input_given:
-            break
-    if unsure is not None:
-        print(unsure)
-        raise UserMistake(
-            "the gradients cannot be checked at this point (see the report); "
-            "give another point"
-            if every_input_given
-            else "found no random point where the gradients can be checked; give one"
-        )
-    raise UserMistake(
-        f"found no random point where the program can be evaluated ({reason}); "
-        "give one"
-    )
+
+    def point(low: float) -> tuple:
+        drawn = array_point(f, args, random_missing=True, rng=rng, low=low, note=False)
+        return (drawn,)
+
+    return _check_at_random(f, point, all_given(f, args), say_why=True)
 
 
 def _evaluate(f: CompiledFunction, x: list[float]):
