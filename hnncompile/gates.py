@@ -90,6 +90,13 @@ class Gate:
     vector_grads: tuple[str, ...] | None = None
 
     @property
+    def elementwise(self) -> bool:
+        """On arrays, the output is its inputs broadcast together, and each
+        rule's gradient has the output's shape (not a reduction, nor an
+        array gate, whose rule gives its input's own shape)."""
+        return not (self.reduces or self.array_only)
+
+    @property
     def gives_data(self) -> bool:
         """The output is data (a size): no gradient flows through the gate."""
         return all(rule == "" for rule in self.grads)

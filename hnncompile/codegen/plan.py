@@ -196,7 +196,7 @@ def shaped_sums(
     sums = {}
     for eqn, targets in steps:
         gate = GATES[eqn.gate]
-        if gate.reduces or gate.array_only:  # its rule has the input's shape
+        if not gate.elementwise:  # its rule has the input's shape
             continue
         for i in targets:
             arg, out = shapes[eqn.args[i].name], shapes[eqn.out]
@@ -251,11 +251,7 @@ def unbroadcast_points(
     """
     # A reduction's output, and that of a gate that changes shapes (whose
     # rule reads its gradient as its own shape), is summed back at once.
-    reduced = {
-        eqn.out
-        for eqn in gates.eqns
-        if GATES[eqn.gate].reduces or GATES[eqn.gate].array_only
-    }
+    reduced = {eqn.out for eqn in gates.eqns if not GATES[eqn.gate].elementwise}
     inputs = set(gates.inputs)
     uses = contribution_counts(steps)
     # The inputs whose shapes each gradient's array has, as it is written.
@@ -265,7 +261,7 @@ def unbroadcast_points(
         for i in targets:
             wire = eqn.args[i].name
             gate = GATES[eqn.gate]
-            if gate.reduces or gate.array_only:  # its rule has `wire`'s shape
+            if not gate.elementwise:  # its rule has `wire`'s shape
                 carried[wire] = sources[wire]
             elif carried[eqn.out] == sources[wire]:
                 carried[wire] = sources[wire]
