@@ -68,7 +68,7 @@ def circuit(
     numbers = None
     if point is not None:
         full, _ = point_of(f, (), dict(point), upstream=False)
-        numbers = trace(f, *(full[name] for name in f.inputs), dout)
+        numbers = trace(f, *(full[name] for name in f.inputs), dout).complete()
     dot = graphviz.Digraph(
         f.output,
         graph_attr={

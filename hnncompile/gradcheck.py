@@ -49,7 +49,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import codegen
+from . import codegen, detective
 from .slope import STEP, Checker, default_step, real_output, real_total
 
 if TYPE_CHECKING:
@@ -109,6 +109,9 @@ class GradcheckReport:
     # why each is data ("an index at line 7"), in the same order.
     data: tuple[str, ...] = ()
     data_uses: tuple[str, ...] = ()
+    # Where the value or a gradient is inf or NaN: the first number that
+    # went wrong, and why (detective.py).
+    problem: detective.Finding | None = None
 
     @property
     def passed(self) -> bool:
@@ -147,6 +150,8 @@ class GradcheckReport:
         value_finite = math.isfinite(real_total(self.value))
         for row in self.rows:
             lines += self._explain(row, value_finite)
+        if self.problem is not None:
+            lines.append(str(self.problem))
         if self.data:
             uses = ", ".join(f"{n}: {why}" for n, why in zip(self.data, self.data_uses))
             lines.append(
@@ -309,13 +314,14 @@ def _check(f, x, arrays, rtol, atol, samples, seed) -> GradcheckReport:
     except (ArithmeticError, ValueError, IndexError) as error:
         raise ValueError(
             f"{f.output} cannot be evaluated at {_point_text(shown)}: {error}"
+            f"{detective.where(f, x, error)}"
         ) from error
     try:
         analytic = f.backward(*x)
     except (ArithmeticError, ValueError, IndexError) as error:
         raise ValueError(
             f"the gradients of {f.output} cannot be evaluated at "
-            f"{_point_text(shown)}: {error}"
+            f"{_point_text(shown)}: {error}{detective.where(f, x, error)}"
         ) from error
     checker = Checker(f, x, real_output(value), rtol, atol, arrays)
     if arrays:
@@ -344,8 +350,13 @@ def _check(f, x, arrays, rtol, atol, samples, seed) -> GradcheckReport:
         rows.append(max(checked, key=_badness))
     data = tuple(name for name in f.inputs if name in f.gates.data)
     uses = tuple(f.gates.why_data(name) for name in data)
+    finite = math.isfinite(real_total(value))
+    if not finite or any(row.trouble == "not finite" for row in rows):
+        problem = detective.find(f, x)
+    else:
+        problem = None
     return GradcheckReport(
-        f.output, shown, value, tuple(rows), rtol, atol, seed, data, uses
+        f.output, shown, value, tuple(rows), rtol, atol, seed, data, uses, problem
     )
 
 

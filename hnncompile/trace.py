@@ -25,6 +25,14 @@ trace sums them back, so that `bnmeani`'s gradient is (1, 64) as
 `bnmeani` is. A data wire (an index array, a length, a size, and what is
 computed from them alone) has no gradient: its row's gradient is None,
 shown as `data`.
+
+Where a value or a gradient goes inf or NaN, the table says under it which
+wire went wrong first, and why (detective.py: `t = exp(q) overflowed: q =
+800.0 at line 2`). Where the python target's code raises instead
+(OverflowError, ZeroDivisionError, a math domain error), the trace stops
+there: its rows are the wires computed before it, the wire that raised
+shows `raised`, a gradient never computed shows nothing, and the same
+sentence is under the table.
 """
 
 from __future__ import annotations
@@ -32,10 +40,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .codegen import generate_trace
-from .gates import GATES, fill
-from .ir import Wire
-from .loader import load_module
+from . import detective
+from .detective import Finding, notation
+from .gates import GATES
 
 if TYPE_CHECKING:
     from .compiled import CompiledFunction
@@ -50,10 +57,32 @@ class TraceRow:
     gradient: Any  # d(output)/d(wire), times dout; None for a data wire
 
 
+class Missing:
+    """A number the trace has not: the generated code raised computing it
+    (RAISED), or stopped before it (NOT_REACHED). It shows as its words."""
+
+    def __init__(self, words: str) -> None:
+        self.words = words
+
+    def __repr__(self) -> str:
+        return self.words or "not reached"
+
+    def __str__(self) -> str:
+        return self.words
+
+
+RAISED = Missing("raised")
+NOT_REACHED = Missing("")
+
+
 @dataclass(frozen=True)
 class Trace:
     output: str
     rows: tuple[TraceRow, ...]
+    # The first wire whose value or gradient went inf or NaN, if one did.
+    problem: Finding | None = None
+    # What the python target's code raised, where it stopped the trace.
+    error: BaseException | None = None
 
     @property
     def values(self) -> dict[str, Any]:
@@ -63,18 +92,32 @@ class Trace:
     def gradients(self) -> dict[str, Any]:
         return {row.wire: row.gradient for row in self.rows}
 
+    def complete(self) -> Trace:
+        """This trace, where every number was computed; else the error that
+        stopped it, raised again with the sentence saying where."""
+        if self.error is None:
+            return self
+        error = self.error
+        raise type(error)(f"{error}; {self.problem}") from error
+
     def __str__(self) -> str:
         header = ("wire", "gate", "computes", "value", "gradient")
+        reached = [r for r in self.rows if not isinstance(r.gradient, Missing | None)]
+        if self.error is not None and not reached:  # it stopped going forward
+            header = header[:4]
         table = [header] + [
             (r.wire, r.gate, r.computes, summary(r.value), gradient_summary(r.gradient))
             for r in self.rows
         ]
+        table = [row[: len(header)] for row in table]
         widths = [max(len(row[i]) for row in table) for i in range(len(header))]
         lines = []
         for row in table:
             left = [cell.ljust(w) for cell, w in zip(row[:3], widths)]
             right = [cell.rjust(w) for cell, w in zip(row[3:], widths[3:])]
             lines.append("  ".join(left + right).rstrip())
+        if self.problem is not None:
+            lines.append(str(self.problem))
         return "\n".join(lines)
 
 
@@ -96,23 +139,32 @@ def trace(f: CompiledFunction, /, *args: Any, **kwargs: Any) -> Trace:
     array wire's shape and a summary (see `summary`); every gradient has
     its wire's shape, and a data wire's gradient is None (see above). A
     data input not given is a TypeError: it has no value to start at.
+
+    Where a number goes wrong, `problem` says which went wrong first (see
+    above); where the python target raised, `error` is what it raised, and
+    the rows stop at the wire that did (`complete()` raises it again).
     """
     point, dout = point_of(f, args, kwargs)
-    run = _trace_function(f)
-    values, gradients = run(*(point[n] for n in f.inputs), dout)
-    data = f.gates.data_wires() if f.gates.data else frozenset()
+    ran = detective.run(f, [point[n] for n in f.inputs], dout)
+    values, gradients = ran.values, ran.gradients
 
     def row(wire: str, gate: str, computes: str) -> TraceRow:
-        value = values[wire]
-        if wire in data:
+        value = values.get(wire, RAISED)
+        if wire in ran.data:
             return TraceRow(wire, gate, computes, value, None)
+        if wire not in gradients:
+            raised = ran.in_backward and wire == ran.stopped
+            return TraceRow(
+                wire, gate, computes, value, RAISED if raised else NOT_REACHED
+            )
         return TraceRow(wire, gate, computes, value, _shaped(gradients[wire], value))
 
     rows = [row(name, "input", "") for name in f.inputs]
     eqns = sorted(f.gates.eqns, key=lambda eqn: eqn.out == f.output)  # output last
     for eqn in eqns:
-        rows.append(row(eqn.out, GATES[eqn.gate].title, notation(eqn)))
-    return Trace(f.output, tuple(rows))
+        if eqn.out in values or eqn.out == ran.stopped:
+            rows.append(row(eqn.out, GATES[eqn.gate].title, notation(eqn)))
+    return Trace(f.output, tuple(rows), ran.finding, ran.error)
 
 
 def _shaped(gradient: Any, value: Any) -> Any:
@@ -176,24 +228,6 @@ def point_of(
             f"{' and the upstream gradient' if upstream else ''}), got {len(args)}"
         )
     return f.bind(*args, **kwargs), dout
-
-
-def notation(eqn) -> str:
-    """What a gate computes, written with the program's own names: `x + y`."""
-    gate = GATES[eqn.gate]
-    values = {
-        p: (a.name if isinstance(a, Wire) else a.text)
-        for p, a in zip(gate.inputs, eqn.args)
-    }
-    values.update({p: c.text for p, c in zip(gate.params, eqn.params)})
-    return fill(gate.notation, values)
-
-
-def _trace_function(f: CompiledFunction):
-    if f._trace is None:  # generated on first use, then kept
-        source = generate_trace(f.gates, target=f._runs_as)
-        f._trace = load_module(source, "trace")["trace"]
-    return f._trace
 
 
 ELEMENTS_SHOWN = 4  # an array of up to this many elements is shown whole

@@ -9,7 +9,7 @@ import random
 import sys
 from typing import TYPE_CHECKING
 
-from .. import gradcheck
+from .. import detective, gradcheck
 from . import EXIT_CHECK_FAILED, EXIT_OK, UserMistake
 from .points import (
     POSITIVE_LOW,
@@ -46,6 +46,7 @@ def grad(f: CompiledFunction, args) -> int:
     print(f"{'input'.ljust(width)}  {'value':>14}  gradient d{f.output}/d(input)")
     for name in f.wrt:
         print(f"{name.ljust(width)}  {point[name]:>14.10g}  {grads[name]:.10g}")
+    _say_what_went_wrong(f, x, value, grads)
     return EXIT_OK
 
 
@@ -109,9 +110,15 @@ def trace(f: CompiledFunction, args) -> int:
     else:
         point = study_point(f, args.values)
     try:
-        print(f.trace(*(point[name] for name in f.inputs)))
+        numbers = f.trace(*(point[name] for name in f.inputs))
     except EVALUATION_ERRORS as error:
         raise UserMistake(f"the program cannot be evaluated there: {error}") from None
+    print(numbers)
+    if numbers.error is not None:  # the python target raised: the trace stops
+        raise UserMistake(
+            f"the program cannot be evaluated there: {numbers.error} (the trace "
+            f"stops at {numbers.problem.wire})"
+        )
     return EXIT_OK
 
 
@@ -200,9 +207,12 @@ def _grad_arrays(f: CompiledFunction, args) -> int:
             "as NAME=VALUE, arrays with --inputs POINT.npz, or --shapes to draw "
             "them at random)"
         )
+    import numpy as np
+
     point = array_point(f, args, random_missing=True)
     x = [point[name] for name in f.inputs]
-    value, grads = _evaluate(f, x)
+    with np.errstate(all="ignore"):  # an inf or a NaN: the table's last line says
+        value, grads = _evaluate(f, x)
     print(f"{f.output} = {summary(value)}")
     rows = [("input", "value", f"gradient d{f.output}/d(input)")] + [
         (name, summary(point[name]), summary(grads[name])) for name in f.wrt
@@ -210,6 +220,7 @@ def _grad_arrays(f: CompiledFunction, args) -> int:
     widths = [max(len(row[i]) for row in rows) for i in range(2)]
     for name, shown, gradient in rows:
         print(f"{name.ljust(widths[0])}  {shown.ljust(widths[1])}  {gradient}")
+    _say_what_went_wrong(f, x, value, grads)
     return EXIT_OK
 
 
@@ -232,4 +243,16 @@ def _evaluate(f: CompiledFunction, x: list[float]):
     try:
         return f.grad(*x)
     except EVALUATION_ERRORS as error:
-        raise UserMistake(f"the program cannot be evaluated there: {error}") from None
+        where = detective.where(f, x, error)
+        raise UserMistake(
+            f"the program cannot be evaluated there: {error}{where}"
+        ) from None
+
+
+def _say_what_went_wrong(f: CompiledFunction, x: list, value, grads) -> None:
+    """Under grad's table, where a number in it is inf or NaN: which number
+    went wrong first, and why."""
+    if detective.went_wrong(value, *grads.values()):
+        found = detective.find(f, x)
+        if found is not None:
+            print(found)
