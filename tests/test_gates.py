@@ -335,7 +335,7 @@ def test_fill_skips_the_bracketing_only_where_no_sign_matters():
     signed: for every template and every mix of names, numbers and
     negative numbers in its fields, that is what bracketing piece by piece
     gives."""
-    from hnncompile.gates import _bracketed, _fields
+    from hnncompile.gates.gate import _bracketed, _fields
 
     for template in _every_template():
         fields = sorted(_fields(template))
