@@ -508,3 +508,23 @@ def test_the_shapes_of_the_new_gates_are_inferred():
     Y = np.array([0, 2, 1, 1])
     np.testing.assert_allclose(f.backward(x, Y)[0], plain.backward(x, Y)[0])
     assert "unbroadcast" not in f.source
+
+
+def test_each_backward_comment_names_the_gate_as_a_program_writes_it():
+    source = (
+        "m = logsumexp(x, 1, keepdims=True)\nn = logsumexp(x, 0)\n"
+        "s = softmax(x, 1)\nl = log_softmax(x)\nf = sum(m) + sum(n) + sum(s * l)"
+    )
+    comments = [
+        line.strip()
+        for line in hnncompile.compile(source, target="numpy").source.splitlines()
+        if line.strip().startswith("# ") and " = " in line and line.endswith(":")
+    ]
+    for written in (
+        "# m = logsumexp(x, axis=1, keepdims=True):",
+        "# n = logsumexp(x, axis=0):",
+        "# s = softmax(x, axis=1):",
+        "# l = log_softmax(x):",
+    ):
+        assert written in comments
+    assert not any("logaddexp.reduce" in line for line in comments)
