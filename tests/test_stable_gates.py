@@ -528,3 +528,19 @@ def test_each_backward_comment_names_the_gate_as_a_program_writes_it():
     ):
         assert written in comments
     assert not any("logaddexp.reduce" in line for line in comments)
+
+
+@pytest.mark.parametrize(
+    "form", ["logsumexp(x)", "logsumexp(x, 1)", "softmax(x, 1)", "log_softmax(x)"]
+)
+def test_a_nan_in_a_reduction_gives_nan_out(form):
+    """NaN in gives NaN out (np.logaddexp says 'invalid value' as it does)."""
+    f = hnncompile.compile(f"y = {form}\nf = sum(y)", target="numpy")
+    x = np.array([[1.0, np.nan, 2.0], [0.5, 1.5, 2.5]])
+    with np.errstate(invalid="ignore"):
+        value = f(x)
+        (grad,) = f.backward(x)
+    assert math.isnan(value)
+    assert np.isnan(grad[0]).all()
+    if form in ("logsumexp(x, 1)", "softmax(x, 1)"):  # along axis 1, rows apart
+        assert np.isfinite(grad[1]).all()
