@@ -8,7 +8,7 @@
     (320.0, 160.0, 160.0, 200.0)
 
 The pipeline, one module per stage: parse (text -> AST, syntax.py) ->
-lower (AST -> gate list, ir.py, from the catalogue in gates.py) -> codegen
+lower (AST -> gate list, ir.py, from the catalogue in gates/) -> codegen
 (gate list -> Python, NumPy or JavaScript source, long lines split by
 layout.py) -> compiled (the source's functions); lint.py warns about a
 program that compiles but looks unintended. The study tools (gradcheck.py

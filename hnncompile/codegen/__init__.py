@@ -23,7 +23,7 @@ The package, one idea a module:
   js_target.py      an ES module in the tutorial's JavaScript, wrapped as
                     prettier wraps it
 
-Adding an operation is one entry in the catalogue (gates.py) and, only
+Adding an operation is one entry in the catalogue (gates/) and, only
 where a target writes it differently, a few lines in that target's module.
 
 The entry points: `generate_module` (what the compiled object needs, once),
