@@ -129,7 +129,12 @@ def _source_file(source: str, label: str, number: int) -> str:
         return f"<hnncompile {label} #{number}>"
 
 
-_lasting = [os.path.join(tempfile.gettempdir(), "hnncompile-numba-cache")]
+# Where they go: $HNNCOMPILE_NUMBA_CACHE, or a folder in the system's
+# temporary one (Numba writes its cache in __pycache__ beside each file).
+_lasting = [
+    os.environ.get("HNNCOMPILE_NUMBA_CACHE")
+    or os.path.join(tempfile.gettempdir(), "hnncompile-numba-cache")
+]
 
 
 def _lasting_file(source: str, label: str) -> str:

@@ -79,6 +79,9 @@ def {name}(chunks, n, sums, *arrays):
         {loop}(k * n // chunks, (k + 1) * n // chunks, sums[k], *arrays)
 '''.strip("\n")
 
+# The helpers' functions (their own locals need no fresh names: only the
+# wrappers call them, and only by these names).
+HELPERS = ("elements", "broadcast", "gradient_arrays", "gradient", "run")
 _NJIT = '@numba.njit(cache=True, error_model="numpy")'
 
 
@@ -91,9 +94,9 @@ def helpers(ids, comments: bool) -> list[str]:
             _RUN.replace("{parallel_from}", f"{PARALLEL_FROM:_}"),
         ]
     )
-    for fixed in ids.FIXED:  # each helper under the name naming.fresh gave it
-        if ids[fixed] != fixed:
-            text = re.sub(rf"\b{fixed}(?=\()", ids[fixed], text)
+    for helper in HELPERS:  # each under the name naming.fresh gave it
+        if ids[helper] != helper:
+            text = re.sub(rf"(?<![.\w]){helper}(?=\()", ids[helper], text)
     return [text, "", ""]
 
 
