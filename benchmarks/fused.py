@@ -58,12 +58,19 @@ def main(argv: list[str] | None = None) -> list[dict]:
         "--tools", default="torch,jax", help="others to time, where installed"
     )
     parser.add_argument(
+        "--threads", type=int, help="Numba's threads (default: one per core)"
+    )
+    parser.add_argument(
         "--warm",
         action="store_true",
         help="let the first call load Numba's cache from an earlier run "
         "(by default it compiles, into a new folder: the JIT time)",
     )
     options = parser.parse_args(argv)
+    if options.threads:
+        import numba
+
+        numba.set_num_threads(options.threads)
     folder = loader._lasting[0]
     if not options.warm:
         loader._lasting[0] = tempfile.mkdtemp(prefix="hnncompile-bench-")
