@@ -125,7 +125,8 @@ def _parser() -> argparse.ArgumentParser:
         "--target",
         choices=TARGETS,
         help="python (the default): floats and math; numpy: arrays that "
-        "broadcast together; js: an ES module in the tutorial's JavaScript",
+        "broadcast together; js: an ES module in the tutorial's JavaScript; "
+        "numba: the numpy target's numbers from one loop compiled by Numba",
     )
     compile_.add_argument(
         "--wrt", metavar="a,b", help="inputs to differentiate (default: all)"

@@ -71,6 +71,9 @@ class CompiledFunction:
         # the same gates' Python module.
         self._runs_as = module.runs_as
         namespace = load_module(module.runnable, self.output)
+        # A module may bring its own (the numba target's, which shares its
+        # compiled loops with backward).
+        self._own_value_and_grad = namespace.get("value_and_grad")
         self.forward: Callable[..., Any] = namespace["forward"]
         self.backward: Callable[..., Any] = namespace["backward"]
         names = module.identifiers
@@ -103,7 +106,9 @@ class CompiledFunction:
         source = codegen.generate_value_and_grad(
             self.gates, wrt=self.wrt, target=self._runs_as
         )
-        function = load_module(source, self.output)["value_and_grad"]
+        function = self._own_value_and_grad
+        if function is None:
+            function = load_module(source, self.output)["value_and_grad"]
         if self._renamed:
             function = _taking_user_names(function, self._renamed)
         self._value_and_grad_source = source

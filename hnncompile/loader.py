@@ -7,6 +7,12 @@ files only: so a script that dies in a generated function shows the
 generated line. The text stays in linecache and on disk while a function
 from it lives, and for a few modules after (KEPT_AFTER_DEATH), so that a
 traceback printed later still shows it.
+
+A module whose compiled functions Numba keeps on disk (`cache=True`, the
+numba target's) is written instead to a file that stays, named by a hash
+of its text, and executed whole: Numba finds its cache beside the file, by
+the file's path and time, so the next process that compiles the same
+program loads the machine code instead of compiling it again.
 """
 
 from __future__ import annotations
@@ -15,11 +21,13 @@ import atexit
 import builtins
 import collections
 import contextlib
+import hashlib
 import itertools
 import linecache
 import os
 import re
 import shutil
+import sys
 import tempfile
 import threading
 import types
@@ -38,6 +46,10 @@ _dead: collections.OrderedDict[str, int] = collections.OrderedDict()
 _dead_lock = threading.RLock()  # a finalizer may run inside another's lock
 
 
+# What marks a module whose compiled functions Numba caches beside its file.
+NUMBA_CACHED = "@numba.njit(cache=True"
+
+
 def load_module(source: str, label: str) -> dict[str, Any]:
     """Execute generated source in a fresh namespace and return it.
 
@@ -48,10 +60,18 @@ def load_module(source: str, label: str) -> dict[str, Any]:
     object it came from is gone): so that compiling many programs does not
     keep every module's text.
     """
-    filename = _source_file(source, label, next(_module_numbers))
+    cached = NUMBA_CACHED in source
+    if cached:
+        filename = _lasting_file(source, label)
+    else:
+        filename = _source_file(source, label, next(_module_numbers))
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     namespace: dict[str, Any] = {"__name__": "hnncompile_generated"}
-    for part in _top_level_parts(source):
+    if cached:  # a module Numba can find again by name, to load its cache
+        module = types.ModuleType(f"hnncompile_numba_{os.path.basename(filename)[:-3]}")
+        module.__file__ = filename
+        namespace = sys.modules.setdefault(module.__name__, module).__dict__
+    for part in [source] if cached else _top_level_parts(source):
         exec(builtins.compile(part, filename, "exec"), namespace)  # noqa: S102
     functions = [v for v in namespace.values() if isinstance(v, types.FunctionType)]
     alive = [len(functions)]
@@ -78,7 +98,7 @@ def _retire(filename: str, size: int) -> None:
             oldest, oldest_size = _dead.popitem(last=False)
             total -= oldest_size
             linecache.cache.pop(oldest, None)
-            if not oldest.startswith("<"):
+            if not oldest.startswith("<") and not oldest.startswith(_lasting[0]):
                 with contextlib.suppress(OSError):
                     os.remove(oldest)
 
@@ -107,6 +127,33 @@ def _source_file(source: str, label: str, number: int) -> str:
         return path
     except OSError:
         return f"<hnncompile {label} #{number}>"
+
+
+# Where they go: $HNNCOMPILE_NUMBA_CACHE, or a folder in the system's
+# temporary one (Numba writes its cache in __pycache__ beside each file).
+_lasting = [
+    os.environ.get("HNNCOMPILE_NUMBA_CACHE")
+    or os.path.join(tempfile.gettempdir(), "hnncompile-numba-cache")
+]
+
+
+def _lasting_file(source: str, label: str) -> str:
+    """The file of a module that Numba caches: in a folder that outlives
+    the process, named by the module's text, written once (rewriting it
+    would change its time, and Numba's cache would no longer match it)."""
+    label = re.sub(r"\W", "_", label)[:40]
+    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:20]
+    path = os.path.join(_lasting[0], f"{label}_{digest}.py")
+    try:
+        if not os.path.exists(path):
+            os.makedirs(_lasting[0], exist_ok=True)
+            partial = f"{path}.{os.getpid()}.{threading.get_ident()}"
+            with open(partial, "w", encoding="utf-8") as file:
+                file.write(source)
+            os.replace(partial, path)  # whole, or not at all
+        return path
+    except OSError:
+        return f"<hnncompile {label} {digest}>"
 
 
 _TOP_LEVEL_DEF = re.compile(r"^(?=def )", re.MULTILINE)

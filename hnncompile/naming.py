@@ -26,7 +26,7 @@ UPSTREAM_GRADIENT = "dout"  # backward's parameter: the gradient on the output
 # Names the generated code uses for itself, so a wire may not take them.
 GENERATED_CODE_NAMES = frozenset(
     {
-        *("math", "np", "max", "min", "abs"),  # modules and builtins
+        *("math", "np", "numba", "max", "min", "abs"),  # modules and builtins
         *("forward", "backward", UPSTREAM_GRADIENT, "unbroadcast"),  # our own
         "floats",  # the array target's input conversion
     }
@@ -71,6 +71,19 @@ def _first_free(candidates: list[str], taken: set[str]) -> str:
     while f"{base}_{n}" in taken:
         n += 1
     return f"{base}_{n}"
+
+
+def fresh(wanted: Iterable[str], taken: Iterable[str]) -> dict[str, str]:
+    """The generated code's own identifiers (the numba target's loops and
+    arrays, `i`, `a_all`): each wanted name, or `name_2`, ... where a name
+    in `taken` (the wires' and gradients') or an earlier one has it."""
+    taken = set(taken) | (RESERVED - GENERATED_CODE_NAMES)  # those are ours
+    names = {}
+    for name in wanted:
+        if name not in names:
+            names[name] = _first_free([name], taken)
+            taken.add(names[name])
+    return names
 
 
 def python_names(wires: Iterable[str], source_names: Iterable[str]) -> dict[str, str]:

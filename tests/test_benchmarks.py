@@ -147,3 +147,12 @@ def test_matrices_benchmark_runs_numpy_on_one_thread_and_puts_it_back(monkeypatc
     assert os.environ["XLA_FLAGS"] == "--xla_dump_to=nowhere"
     with matrices.threads_limited(0, ["jax"]) as limited:
         assert limited == [] and blas_threads() == before
+
+
+def test_fused_benchmark_runs(capsys):
+    pytest.importorskip("numba")
+    rows = load("fused").main(["--points", "1000", "--rounds", "1", "--tools", ""])
+    assert [row["program"] for row in rows] == ["neuron", "2-layer network"]
+    assert all(row["vs_numpy"] > 0 and row["floor_ratio"] > 0 for row in rows)
+    assert all(row["first_call"] > 0 for row in rows)
+    assert "| neuron |" in capsys.readouterr().out

@@ -254,7 +254,8 @@ def test_random_programs_on_broadcast_arrays_have_numerical_gradients(
 @given(programs(), POINTS)
 def test_value_and_grad_is_forward_and_backward_in_one_pass(program, values):
     point = dict(zip(INPUTS, values))
-    for target in hnncompile.TARGETS:
+    # (numba compiles each program's loops: test_numba_target.py checks it)
+    for target in [t for t in hnncompile.TARGETS if t != "numba"]:
         f = compiled(program, target=target)
         args = [point[name] for name in f.inputs]
         try:

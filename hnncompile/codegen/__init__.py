@@ -22,6 +22,9 @@ The package, one idea a module:
                     `unbroadcast`, temporaries released at their last use)
   js_target.py      an ES module in the tutorial's JavaScript, wrapped as
                     prettier wraps it
+  numba_target.py   one loop over the elements, compiled by Numba, its body
+                    the python target's lines (numba_loops.py: the loops of
+                    a program with sum or mean; numba_text.py: the text)
 
 Adding an operation is one entry in the catalogue (gates/) and, only
 where a target writes it differently, a few lines in that target's module.
@@ -39,6 +42,7 @@ from typing import Collection, Mapping
 
 from ..ir import Eqn, GateList
 from .js_target import JsTarget
+from .numba_target import NumbaTarget
 from .numpy_target import FLOATS, UNBROADCAST, NumpyTarget
 from .plan import (
     BackwardPlan,
@@ -75,7 +79,8 @@ __all__ = [
 ]
 
 TARGETS: dict[str, Target] = {
-    target.name: target for target in (PythonTarget(), NumpyTarget(), JsTarget())
+    target.name: target
+    for target in (PythonTarget(), NumpyTarget(), JsTarget(), NumbaTarget())
 }
 # The target whose module a compiled object runs where its own cannot run
 # in Python (js).

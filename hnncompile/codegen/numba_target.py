@@ -1,0 +1,158 @@
+"""The numba target: one loop over the elements, its body the python target's.
+
+The module is a Python wrapper (`forward`, `backward`, `value_and_grad`,
+taking what the numpy target takes: numbers and arrays that broadcast
+together) around loops that Numba compiles (`@numba.njit`). Each loop
+reads one element of every input, runs the python target's lines on those
+numbers (the same names, comments and tie rules: `math.exp`, the
+two-branch sigmoid), writes the output's element and the gradients of the
+inputs that are arrays, and adds up the gradients of those that are one
+number as it goes: each input is read once, and no array is written per
+gate, as NumPy must. A large array is split into chunks, one per thread
+(`numba.prange`), whose sums are added at the end. Where `sum` or `mean`
+feeds further gates, there is one loop per level (numba_loops.py).
+
+Programs of vectors and matrices (SPEC section 5) are refused where they
+stand: lowering refuses their constructs, `refuses` the catalogue's
+array-only gates. Numba is an optional extra: without it compiling for
+this target raises `NumbaMissing`, an ImportError (and a ValueError, so
+the command line says it in one line) with the command that installs it.
+"""
+
+from __future__ import annotations
+
+from typing import Collection
+
+from .. import naming
+from ..ir import GateList
+from .numba_text import helpers, kernels
+from .numba_wrappers import wrappers
+from .numba_loops import plan_loops
+from .numpy_target import NumpyTarget
+from .plan import Names
+from .python_target import PythonTarget
+from .text import _header, _tuple, _wrap
+
+INSTALL_HINT = "pip install 'hnncompile[fast]'"
+
+_NOTE = (
+    "The inputs may be NumPy arrays of shapes that broadcast together, or "
+    "numbers; each gradient has the shape of its own input. Lists and tuples "
+    "are taken as arrays, booleans and integers as floats; float32 stays "
+    "float32 (each element is computed in float64). Each function runs one "
+    "loop over the elements, compiled by Numba: its body is the python "
+    "target's code for one element, every gate's value and gradient before "
+    "the next element, and the gradient of an input that is one number is "
+    "added up as the loop goes."
+)
+
+
+class NumbaMissing(ImportError, ValueError):
+    """Numba is not installed: the numba target needs it."""
+
+
+def require_numba() -> None:
+    """Import Numba, or say how to install it."""
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        raise NumbaMissing(
+            f"target='numba' needs Numba, which is not installed: {INSTALL_HINT} "
+            "(or compile with target='numpy', which needs only NumPy)"
+        ) from None
+
+
+class NumbaTarget(PythonTarget):
+    name = "numba"
+    import_line = "import math"
+    prefix = "math."
+    # Arrays that broadcast together come in, as on the numpy target (the
+    # compiled object and the gradient checker read this); the loop's body
+    # is written on numbers, by the python target's rules.
+    broadcasts = True
+
+    def code(self, gate, fast: bool = False):
+        return gate.code("python")
+
+    def converted_inputs(self, params: list[str], gates: GateList) -> list[str]:
+        return NumpyTarget.converted_inputs(self, params, gates)
+
+    def check(self, gates: GateList) -> None:
+        super().check(gates)
+        require_numba()
+
+    def module(
+        self,
+        gates: GateList,
+        names: Names,
+        wrt: Collection[str],
+        comments: bool = True,
+        propagate_copies: bool = False,
+    ) -> str:
+        import black
+
+        wrt = frozenset(wrt) - gates.data
+        loops = plan_loops(gates, wrt)
+        ids = _Identifiers(gates, names, loops)
+        params = [names.value[i] for i in gates.inputs]
+        grads = [names.grad[i] for i in gates.inputs if i in wrt]
+        output = names.value[gates.output]
+        lines: list[str] = []
+        if comments:
+            backward_params = ", ".join([*params, f"{naming.UPSTREAM_GRADIENT}=1.0"])
+            lines += _header(
+                gates, ", ".join(params), backward_params, output, _tuple(grads)
+            )
+            lines.append(
+                f"# value_and_grad({backward_params}) returns ({output}, "
+                f"({_tuple(grads)})) from one pass."
+            )
+            lines += _wrap(_NOTE, indent=0)
+        lines += ["import math", "", "import numba", "import numpy as np", "", ""]
+        lines += helpers(ids, comments)
+        lines += kernels(self, gates, names, loops, ids, wrt, comments)
+        lines += wrappers(self, gates, names, loops, ids, wrt, comments)
+        text = "\n".join(lines) + "\n"
+        return black.format_str(text, mode=black.Mode())
+
+    def value_and_grad_module(self, gates: GateList, wrt: Collection[str]) -> str:
+        """The module itself, without comments: it has `value_and_grad`."""
+        return self.module(gates, Names.of(gates), wrt, comments=False)
+
+    def trace_module(self, gates: GateList) -> str:
+        """The study tools read every wire: the numpy target's trace."""
+        return NumpyTarget().trace_module(gates)
+
+    def switches_module(self, gates: GateList):
+        return NumpyTarget().switches_module(gates)
+
+
+class _Identifiers:
+    """The module's own identifiers, none a wire's or a gradient's
+    (naming.fresh): the loops' functions, `i`, each input's array of
+    elements (`a_all`), each gradient's array and sum (`da_all`, `da_sum`)."""
+
+    FIXED = (
+        *("floats", "unbroadcast", "elements", "gradient_arrays", "gradient"),
+        *("broadcast", "run", "PARALLEL_FROM", "in_chunks"),
+        *("i", "start", "stop", "sums", "shape", "chunks", "n", "arrays"),
+        *("values", "dtype", "grads"),
+    )
+
+    def __init__(self, gates: GateList, names: Names, loops) -> None:
+        taken = set(names.value.values()) | set(names.grad.values())
+        many = len(loops) > 1
+        wanted = list(self.FIXED)
+        for loop in loops:
+            suffix = str(loop.level) if many else ""
+            wanted += [f"forward_loop{suffix}", f"backward_loop{suffix}"]
+            wanted += [f"forward_loop{suffix}_in_chunks"]
+            wanted += [f"backward_loop{suffix}_in_chunks"]
+        wires = [*gates.inputs, *(eqn.out for eqn in gates.eqns)]
+        for wire in wires:
+            wanted += [f"{names.value[wire]}_all", f"{names.value[wire]}_sum"]
+            wanted += [f"{names.grad[wire]}_all", f"{names.grad[wire]}_sum"]
+        self.name = naming.fresh(wanted, taken)
+
+    def __getitem__(self, key: str) -> str:
+        return self.name[key]
