@@ -117,6 +117,7 @@ _LOGSUMEXP_OF = {
     "sum_keepdims": "logsumexp_keepdims",
 }
 _LOG_SOFTMAX_OF = {"softmax": "log_softmax", "softmax_axis": "log_softmax_axis"}
+_ROOTS = frozenset({"log", "sub"})  # the gates a pattern ends at
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,8 @@ class _Match:
 def stabilize(gates: GateList) -> tuple[GateList, tuple[Rewrite, ...]]:
     """The gate list with every pattern rewritten into its stable gate, and
     a record of each rewrite; the same object when there is none."""
+    if not any(eqn.gate in _ROOTS for eqn in gates.eqns):
+        return gates, ()  # most programs: no log, no subtraction
     producers = {eqn.out: eqn for eqn in gates.eqns}
     matches = {}
     for index, eqn in enumerate(gates.eqns):
