@@ -7,12 +7,15 @@ become the catalogue's array gates:
     `A.dot(B)` and `np.matmul` are `matmul`; `A.T`, `transpose(A)`,
     `A.t()` are `transpose`;
   - `sum(x, axis=1)`, `x.sum(1)`, `x.mean(0, keepdim=True)`,
-    `x.max(1).values` are the reductions over an axis (`sum_axis`,
-    `sum_keepdims`, ...), and `x.sum()` is `sum` as `sum(x)` is; `max(x)`
-    of one array is `max_all`;
-  - a method `x.exp()` is the function `exp(x)`, and `np.`, `numpy.` and
-    `torch.` prefix a function as `Math.` does (`np.maximum(0, x)` is
-    `max(0, x)`);
+    `x.max(1).values`, `torch.logsumexp(x, dim=1)` are the reductions over
+    an axis (`sum_axis`, `sum_keepdims`, ...), and `x.sum()` is `sum` as
+    `sum(x)` is; `max(x)` of one array is `max_all`; `softmax(x, 1)`,
+    `F.log_softmax(x, dim=1)` are along an axis too (no keepdims: they keep
+    every axis), and over all elements without one; `F.cross_entropy(logits,
+    Yb)` is `cross_entropy` (Yb data, a name);
+  - a method `x.exp()` is the function `exp(x)`, and `np.`, `numpy.`,
+    `torch.`, `F.` and `torch.nn.functional.` prefix a function as `Math.`
+    does (`np.maximum(0, x)` is `max(0, x)`);
   - `x[1]`, `x[:, 2]`, `x[:, None]` are `index`, `C[X]` is `take` and
     `P[range(n), Y]` is `pick`;
   - `x.reshape(a, b)`, `x.view(a, b)` and `reshape(x, (a, b))` are
@@ -35,7 +38,13 @@ from dataclasses import dataclass
 
 from .gates import FUNCTIONS
 from .ir import Const, Operand, Wire
-from .lower_words import ALIASES, OPERATOR_FUNCTIONS, known_functions, literal_text
+from .lower_words import ALIASES, ALL_ELEMENTS, ALONG_ALWAYS, ARRAY_FUNCTIONS
+from .lower_words import ARRAY_TARGET, ATTRIBUTES, AXIS_WORDS, CROSS_ENTROPY
+from .lower_words import ELEMENTWISE_EXTREMES, KEEPING_AXES, MATMUL_FUNCTIONS
+from .lower_words import MATMUL_METHODS, MAX_RESHAPE_RANK, OPERATOR_FUNCTIONS
+from .lower_words import RANGE_FUNCTIONS, REDUCTIONS, RESHAPE_FUNCTIONS, RESHAPE_METHODS
+from .lower_words import TRANSPOSE_FUNCTIONS, TRANSPOSE_METHODS, literal_text
+from .lower_words import method_names
 from .parse import ARRAY_NAMESPACES, KEEPDIMS_WORDS
 from .syntax import (
     Attribute,
@@ -53,44 +62,6 @@ from .syntax import (
     walk_postorder,
 )
 
-# The array target's functions beside the known ones, for a message.
-ARRAY_FUNCTIONS = sorted(
-    {"dot", "matmul", "transpose", "reshape", "maximum", "minimum", "arange"}
-)
-
-
-def method_names() -> list[str]:
-    """The methods an array has (`x.exp()`, `x.sum(1)`), for a message."""
-    one_argument = [
-        name
-        for name in known_functions()
-        if (gate := FUNCTIONS.get(ALIASES.get(name, name))) is not None
-        and len(gate.inputs) == 1
-    ]
-    return sorted(
-        {*one_argument, "max", "min", "dot", "matmul", "t", "transpose"}
-        | {"reshape", "view", "pow"}
-    )
-
-
-# The target whose language has arrays; the others refuse section 5.
-ARRAY_TARGET = "numpy"
-# Reductions, and the keywords they take (NumPy's and PyTorch's words).
-REDUCTIONS = ("sum", "mean", "max", "min")
-AXIS_WORDS = ("axis", "dim")
-# Functions of the array target beside the elementwise ones.
-MATMUL_FUNCTIONS = ("dot", "matmul")
-TRANSPOSE_FUNCTIONS = ("transpose",)
-RESHAPE_FUNCTIONS = ("reshape",)
-RANGE_FUNCTIONS = ("range", "arange")
-# NumPy's names for the elementwise max and min: np.maximum(0, x).
-ELEMENTWISE_EXTREMES = {"maximum": "max", "minimum": "min"}
-# Methods beside the one-argument functions and the reductions.
-MATMUL_METHODS = ("dot", "matmul")
-TRANSPOSE_METHODS = ("t", "transpose")
-RESHAPE_METHODS = ("reshape", "view")
-ATTRIBUTES = ("T", "shape", "values")
-MAX_RESHAPE_RANK = 4
 _EXTREME_GATES = frozenset(
     f"{e}_{form}" for e in ("max", "min") for form in ("axis", "keepdims")
 )
@@ -168,6 +139,12 @@ class ArraySpellings:
         of chapters 1-2 goes on to the lowering's `elementwise_call`."""
         if node.namespace in ARRAY_NAMESPACES:
             self.needs_array(f"the '{node.namespace}.' prefix", node)
+        if node.namespace == "F" and self.is_value("F"):
+            raise self.error(
+                "F is torch.nn.functional here, as in the lecture's F.softmax(x, "
+                "1), and a value of the program too: give that value another name",
+                node,
+            )
         receiver = None
         if node.receiver is not None:
             receiver, args = args[0], args[1:]
@@ -178,7 +155,11 @@ class ArraySpellings:
         if receiver is not None:
             return self.method(node, receiver, positional, keywords, out)
         func = node.func
-        if func in REDUCTIONS and (keywords or func in ("sum", "mean")):
+        if func in KEEPING_AXES or func in CROSS_ENTROPY:
+            self.needs_array(func, node)
+        if func in CROSS_ENTROPY:
+            return self.cross_entropy(node, positional, keywords, out)
+        if func in REDUCTIONS and (keywords or func in ALONG_ALWAYS):
             if func in ("max", "min") and len(positional) > 1:
                 raise self.error(
                     f"{func}() with an axis takes one array; {func}(a, b) is "
@@ -254,6 +235,8 @@ class ArraySpellings:
             )
         self.needs_array("a method call", node)
         (array,) = self.values((receiver,))
+        if func in CROSS_ENTROPY:  # logits.cross_entropy(Y) is no PyTorch
+            raise self.error(f"{func} is a function: {func}(logits, Y)", node)
         if func in REDUCTIONS:
             if len(positional) > 1:
                 raise self.error(
@@ -317,12 +300,17 @@ class ArraySpellings:
     def reduction(
         self, node, func, array, axis_nodes, keywords, out, method=False
     ) -> Operand:
-        """sum, mean, max or min: over every element, or over one axis."""
+        """sum, mean, max, min, logsumexp, softmax or log_softmax: over every
+        element, or along one axis."""
+        keeping = func in KEEPING_AXES  # the output keeps every axis
         for keyword, _ in keywords.values():
-            if keyword.name not in AXIS_WORDS + KEEPDIMS_WORDS:
+            allowed = AXIS_WORDS if keeping else AXIS_WORDS + KEEPDIMS_WORDS
+            if keyword.name not in allowed:
+                words = "keyword is axis (or dim)"
+                if not keeping:
+                    words = "keywords are axis (or dim) and keepdims (or keepdim)"
                 raise self.error(
-                    f"{func}() has no keyword '{keyword.name}'; its keywords are "
-                    "axis (or dim) and keepdims (or keepdim)",
+                    f"{func}() has no keyword '{keyword.name}'; its {words}",
                     keyword,
                 )
         given = [k for k, _ in keywords.values() if k.name in AXIS_WORDS]
@@ -353,9 +341,7 @@ class ArraySpellings:
                     f"{func}(x, axis=1, keepdims=True)",
                     kept[0],
                 )
-            if func in ("sum", "mean"):
-                return self.emit(func, (array,), node, out)
-            return self.emit(f"{func}_all", (array,), node, out)
+            return self.emit(ALL_ELEMENTS[func], (array,), node, out)
         if not integer_literal(axis_node):
             raise self.error(
                 "an axis is an integer literal, as in x.sum(0) or axis=-1",
@@ -367,6 +353,19 @@ class ArraySpellings:
         if gate in _EXTREME_GATES:
             self.extremes.add(result.name)
         return result
+
+    def cross_entropy(self, node: Call, positional, keywords, out) -> Operand:
+        """`F.cross_entropy(logits, Yb)`: the mean over the rows of logits
+        (n, C) of -log softmax at each row's label, Yb n integers (data)."""
+        self.no_keywords(node, keywords)
+        self.check_arity(node, len(positional), 2)
+        if not isinstance(node.args[1], Name):
+            raise self.error(
+                f"the labels of {node.func}(logits, Y) are a name: Y, an array "
+                "of integers, one a row",
+                leftmost(node.args[1]),
+            )
+        return self.emit("cross_entropy", self.values(positional), node, out)
 
     def literal(self, node: Expr) -> Const:
         """An integer literal's constant, `-1` included."""

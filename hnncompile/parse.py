@@ -42,9 +42,10 @@ from .syntax import (
 DECLARATION_WORDS = ("var", "let", "const")
 # The namespaces a function may be called through: Math.exp(x), as in the
 # tutorial's JavaScript, and np.exp(x), numpy.exp(x), torch.tanh(h), as in
-# NumPy and PyTorch code (the array target: see lower_arrays.py).
+# NumPy and PyTorch code (the array target: see lower_arrays.py), F.softmax(x)
+# and torch.nn.functional.cross_entropy(logits, Y) as in the lecture.
 FUNCTION_NAMESPACE = "Math"
-ARRAY_NAMESPACES = ("np", "numpy", "torch")
+ARRAY_NAMESPACES = ("np", "numpy", "torch", "F", "torch.nn.functional")
 NAMESPACES = (FUNCTION_NAMESPACE, *ARRAY_NAMESPACES)
 # The words a keyword argument's value may be, and the keywords they may be
 # the value of (everywhere else True and False are ordinary names).
@@ -129,6 +130,18 @@ class _MistakeAt(Exception):
         super().__init__(message)
         self.message = message
         self.token = token
+
+
+def _dotted(receiver: Expr) -> str | None:
+    """`torch.nn.functional` as one dotted name (a namespace, perhaps), or
+    None for a receiver that is not names and dots."""
+    parts = []
+    while type(receiver) is Attribute:
+        parts.append(receiver.attr)
+        receiver = receiver.value
+    if type(receiver) is not Name:
+        return None
+    return ".".join([receiver.id, *reversed(parts)])
 
 
 class _BuildAST(Transformer):
@@ -226,7 +239,8 @@ class _BuildAST(Transformer):
     def method(self, children: list) -> Call:
         receiver, func, arguments = children
         args, keywords = self._split(arguments)
-        if type(receiver) is Name and receiver.id in NAMESPACES:
+        namespace = _dotted(receiver)
+        if namespace in NAMESPACES:
             # Math.exp(x), np.exp(x): a function through its namespace.
             return Call(
                 str(func),
@@ -234,7 +248,7 @@ class _BuildAST(Transformer):
                 func.line,
                 func.column,
                 keywords,
-                namespace=receiver.id,
+                namespace=namespace,
             )
         return Call(str(func), args, func.line, func.column, keywords, receiver)
 

@@ -61,8 +61,9 @@ def test_the_message_quotes_the_line_with_a_caret():
         hnncompile.compile("q = a*x + b*y + c\nf = sigmoidd(q)\n")
     assert str(caught.value).splitlines() == [
         "<string>:2:5: unknown function 'sigmoidd' (did you mean 'sigmoid'?); "
-        "the known functions are abs, cos, exp, log, max, mean, min, pow, relu, sig, "
-        "sigmoid, sin, sqrt, sum, tanh",
+        "the known functions are abs, cos, exp, expm1, log, log1p, log_sigmoid, "
+        "logsigmoid, logsumexp, max, mean, min, pow, relu, sig, sigmoid, sin, "
+        "softplus, sqrt, sum, tanh",
         "    f = sigmoidd(q)",
         "        ^",
     ]

@@ -144,6 +144,37 @@ ROWS = [
     ),
     ("sum", "sum(x)", [(1.5,)], lambda x: x, [lambda x: 1.0]),
     ("mean", "mean(x)", [(1.5,)], lambda x: x, [lambda x: 1.0]),
+    # The stable gates (SPEC section 6): here at ordinary points, and in
+    # test_stable_gates.py against mpmath from -1000 to 1000.
+    (
+        "softplus",
+        "softplus(x)",
+        [(1.5,), (-2.0,)],
+        lambda x: math.log(1 + math.exp(x)),
+        [_sigmoid],
+    ),
+    (
+        "log_sigmoid",
+        "log_sigmoid(x)",
+        [(1.5,), (-2.0,)],
+        lambda x: math.log(_sigmoid(x)),
+        [lambda x: 1 - _sigmoid(x)],
+    ),
+    (
+        "log1p",
+        "log1p(x)",
+        [(1.5,), (-0.5,)],
+        lambda x: math.log(1 + x),
+        [lambda x: 1 / (1 + x)],
+    ),
+    (
+        "expm1",
+        "expm1(x)",
+        [(1.5,), (-2.0,)],
+        lambda x: math.exp(x) - 1,
+        [math.exp],
+    ),
+    ("logsumexp", "logsumexp(x)", [(1.5,), (-2.0,)], lambda x: x, [lambda x: 1.0]),
 ]
 
 CASES = [
@@ -188,6 +219,14 @@ def test_numpy_gate_acts_elementwise_on_arrays(gate, program, point, value, grad
         )
         (grad,) = f.backward(*columns, dout=3.0)
         assert grad == pytest.approx([3.0 / (n if gate == "mean" else 1)] * n)
+        return
+    if gate == "logsumexp":  # log(e^a + e^b), whose gradient is the softmax
+        (a, b), (column,) = [r[0] for r in rows], columns
+        total = math.exp(a) + math.exp(b)
+        assert f(column) == pytest.approx(math.log(total), rel=1e-12)
+        (grad,) = f.backward(column, dout=3.0)
+        expected = [3.0 * math.exp(a) / total, 3.0 * math.exp(b) / total]
+        assert grad == pytest.approx(expected, rel=1e-12)
         return
     assert f(*columns) == pytest.approx([value(*row) for row in rows], rel=1e-12)
     analytic = f.backward(*columns, dout=dout)
@@ -536,6 +575,73 @@ ARRAY_CASES += [
     ("reshape3", {}, {"x": _normal(6, 4), "s1": 3, "s2": 2, "s3": 4}, None),
     ("reshape4", {}, {"x": _normal(24), "s1": 1, "s2": 2, "s3": 3, "s4": 4}, None),
 ]
+
+# The stable gates of arrays (SPEC section 6), along each axis and over all
+# elements, at ordinary values (extremes: test_stable_gates.py).
+for _axis, _shape in [("0", (3, 4)), ("1", (3, 4)), ("-1", (2, 3, 4))]:
+    _a = int(_axis)
+    ARRAY_CASES += [
+        (
+            "logsumexp_axis",
+            {"axis": _axis},
+            {"x": _normal(*_shape)},
+            lambda x, a=_a: _jax_special().logsumexp(x, axis=a),
+        ),
+        (
+            "logsumexp_keepdims",
+            {"axis": _axis},
+            {"x": _normal(*_shape)},
+            lambda x, a=_a: _jax_special().logsumexp(x, axis=a, keepdims=True),
+        ),
+        (
+            "softmax_axis",
+            {"axis": _axis},
+            {"x": _normal(*_shape)},
+            lambda x, a=_a: _jax_nn().softmax(x, axis=a),
+        ),
+        (
+            "log_softmax_axis",
+            {"axis": _axis},
+            {"x": _normal(*_shape)},
+            lambda x, a=_a: _jax_nn().log_softmax(x, axis=a),
+        ),
+    ]
+for _x in (_normal(3, 4), _normal(5)):
+    ARRAY_CASES += [
+        (
+            "softmax",
+            {},
+            {"x": _x},
+            lambda x: _jax_nn().softmax(x.reshape(-1)).reshape(x.shape),
+        ),
+        (
+            "log_softmax",
+            {},
+            {"x": _x},
+            lambda x: _jax_nn().log_softmax(x.reshape(-1)).reshape(x.shape),
+        ),
+    ]
+_LABELS = np.array([2, 0, 2, 1])
+ARRAY_CASES.append(
+    (
+        "cross_entropy",
+        {},
+        {"x": _normal(4, 3), "i": _LABELS},
+        lambda x: -_jax_nn().log_softmax(x, axis=1)[np.arange(4), _LABELS].mean(),
+    )
+)
+
+
+def _jax_nn():
+    import jax
+
+    return jax.nn
+
+
+def _jax_special():
+    import jax.scipy.special
+
+    return jax.scipy.special
 
 
 def _reshaped(case):

@@ -235,7 +235,7 @@ def test_javascript_templates_are_expressions_that_call_only_math():
         for template in [forward, *rules]:
             expression = fill(template, names)
             expressions.append(expression)
-            calls = re.findall(r"([A-Za-z_.]+)\(", expression)
+            calls = re.findall(r"([A-Za-z_.][A-Za-z0-9_.]*)\(", expression)
             assert all(call.startswith("Math.") for call in calls), expression
     parameters = sorted({n for e in expressions for n in re.findall(r"w_\w+", e)})
     script = (

@@ -9,7 +9,8 @@ gradient checker (where a gate has a kink) and the tests (every gate checked
 against a numerical gradient). Adding a gate is adding one entry here, in
 the module of its idea: `scalar.py` the gates of chapters 1-2 (numbers,
 every target), `arrays.py` the vectors and matrices of SPEC section 5 (the
-array target only); `gate.py` holds the Gate itself and `fill`, which puts
+array target only), `stable.py` the numerically stable gates of section 6
+(softplus, logsumexp, softmax, cross_entropy, ...); `gate.py` holds the Gate itself and `fill`, which puts
 names and numbers into its templates. This module gathers them into the
 lookups everything else reads: GATES by name, FUNCTIONS by the name a
 program calls them.
@@ -43,12 +44,15 @@ from __future__ import annotations
 from .arrays import ARRAY_GATES
 from .gate import Gate, fill
 from .scalar import SCALAR_GATES
+from .stable import STABLE_GATES
 
 __all__ = ["FUNCTIONS", "GATES", "Gate", "fill"]
 
-GATES: dict[str, Gate] = {gate.name: gate for gate in SCALAR_GATES + ARRAY_GATES}
+GATES: dict[str, Gate] = {
+    gate.name: gate for gate in SCALAR_GATES + ARRAY_GATES + STABLE_GATES
+}
 
 # The functions a program may call, by the name it calls them.
 FUNCTIONS: dict[str, Gate] = {
-    gate.function: gate for gate in SCALAR_GATES if gate.function
+    gate.function: gate for gate in SCALAR_GATES + STABLE_GATES if gate.function
 }
