@@ -118,6 +118,12 @@ _LOGSUMEXP_OF = {
 }
 _LOG_SOFTMAX_OF = {"softmax": "log_softmax", "softmax_axis": "log_softmax_axis"}
 _ROOTS = frozenset({"log", "sub"})  # the gates a pattern ends at
+# How a program writes a stable gate whose catalogue entry gives only its
+# NumPy form (no `function`, no `written`).
+_SPELLED = {
+    "logsumexp_axis": "logsumexp({x}, axis={axis})",
+    "logsumexp_keepdims": "logsumexp({x}, axis={axis}, keepdims=True)",
+}
 
 
 @dataclass(frozen=True)
@@ -139,8 +145,7 @@ def stabilize(gates: GateList) -> tuple[GateList, tuple[Rewrite, ...]]:
     matches = {}
     for index, eqn in enumerate(gates.eqns):
         match = _match(eqn, producers)
-        # (until the catalogue has the stable gates: none is rewritten)
-        if match is not None and match.gate in GATES:
+        if match is not None:
             matches[index] = match
     if not matches:
         return gates, ()
@@ -190,7 +195,7 @@ def stabilize(gates: GateList) -> tuple[GateList, tuple[Rewrite, ...]]:
 
 def summary(rewrites: tuple[Rewrite, ...]) -> str:
     """The report's line: `stabilize: 2 rewrites (log(sigmoid(x)) ->
-    log_sigmoid(x) at line 3, exp(x) - 1 -> expm1(x) at line 4)`, a kind
+    log_sigmoid(x) at line 3; exp(x) - 1 -> expm1(x) at line 4)`, a kind
     rewritten more than once with its count (`... x2 at lines 3, 5`)."""
     lines: dict[str, list[int]] = {}
     for rewrite in rewrites:
@@ -291,7 +296,7 @@ def _record(root: Eqn, match: _Match, source_names: frozenset[str]) -> Rewrite:
         line=root.line,
         column=root.column,
         written=written,
-        became=fill(gate.notation, values),
+        became=fill(_SPELLED.get(match.gate, gate.notation), values),
         why=fill(match.kind.why, {"x": operand}),
         kind=match.kind.pattern,
     )
