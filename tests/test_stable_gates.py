@@ -508,3 +508,39 @@ def test_the_shapes_of_the_new_gates_are_inferred():
     Y = np.array([0, 2, 1, 1])
     np.testing.assert_allclose(f.backward(x, Y)[0], plain.backward(x, Y)[0])
     assert "unbroadcast" not in f.source
+
+
+def test_each_backward_comment_names_the_gate_as_a_program_writes_it():
+    source = (
+        "m = logsumexp(x, 1, keepdims=True)\nn = logsumexp(x, 0)\n"
+        "s = softmax(x, 1)\nl = log_softmax(x)\nf = sum(m) + sum(n) + sum(s * l)"
+    )
+    comments = [
+        line.strip()
+        for line in hnncompile.compile(source, target="numpy").source.splitlines()
+        if line.strip().startswith("# ") and " = " in line and line.endswith(":")
+    ]
+    for written in (
+        "# m = logsumexp(x, axis=1, keepdims=True):",
+        "# n = logsumexp(x, axis=0):",
+        "# s = softmax(x, axis=1):",
+        "# l = log_softmax(x):",
+    ):
+        assert written in comments
+    assert not any("logaddexp.reduce" in line for line in comments)
+
+
+@pytest.mark.parametrize(
+    "form", ["logsumexp(x)", "logsumexp(x, 1)", "softmax(x, 1)", "log_softmax(x)"]
+)
+def test_a_nan_in_a_reduction_gives_nan_out(form):
+    """NaN in gives NaN out (np.logaddexp says 'invalid value' as it does)."""
+    f = hnncompile.compile(f"y = {form}\nf = sum(y)", target="numpy")
+    x = np.array([[1.0, np.nan, 2.0], [0.5, 1.5, 2.5]])
+    with np.errstate(invalid="ignore"):
+        value = f(x)
+        (grad,) = f.backward(x)
+    assert math.isnan(value)
+    assert np.isnan(grad[0]).all()
+    if form in ("logsumexp(x, 1)", "softmax(x, 1)"):  # along axis 1, rows apart
+        assert np.isfinite(grad[1]).all()

@@ -35,11 +35,14 @@ _SIGMOID_OF_MINUS = "{exp}(-{max}({x}, 0.0)) / (1 + {exp}(-{abs}({x})))"
 # The words of each target's language for the pieces above.
 _WORDS = {
     "python": {"exp": "math.exp", "min": "min", "max": "max", "abs": "abs"},
-    "numpy": {"exp": "np.exp", "min": "np.minimum", "max": "np.maximum"},
-    "js": {"exp": "Math.exp", "min": "Math.min", "max": "Math.max"},
+    "numpy": {
+        "exp": "np.exp",
+        "min": "np.minimum",
+        "max": "np.maximum",
+        "abs": "np.abs",
+    },
+    "js": {"exp": "Math.exp", "min": "Math.min", "max": "Math.max", "abs": "Math.abs"},
 }
-_WORDS["numpy"]["abs"] = "np.abs"
-_WORDS["js"]["abs"] = "Math.abs"
 _LOG1P = {"python": "math.log1p", "numpy": "np.log1p", "js": "Math.log1p"}
 
 
@@ -171,6 +174,7 @@ STABLE_GATES = (
             "get it back (size 1) and broadcast to {x}'s shape; the forward adds "
             "e^{x} in log space (logaddexp), so no exp overflows"
         ),
+        written="logsumexp({x}, axis={axis})",
         array_only="a reduction over an axis",
     ),
     _along(
@@ -184,6 +188,7 @@ STABLE_GATES = (
             "1), so they broadcast to {x}'s shape; the forward adds e^{x} in log "
             "space (logaddexp), so no exp overflows"
         ),
+        written="logsumexp({x}, axis={axis}, keepdims=True)",
         array_only="a reduction over an axis",
     ),
     Gate(
