@@ -118,12 +118,6 @@ _LOGSUMEXP_OF = {
 }
 _LOG_SOFTMAX_OF = {"softmax": "log_softmax", "softmax_axis": "log_softmax_axis"}
 _ROOTS = frozenset({"log", "sub"})  # the gates a pattern ends at
-# How a program writes a stable gate whose catalogue entry gives only its
-# NumPy form (no `function`, no `written`).
-_SPELLED = {
-    "logsumexp_axis": "logsumexp({x}, axis={axis})",
-    "logsumexp_keepdims": "logsumexp({x}, axis={axis}, keepdims=True)",
-}
 
 
 @dataclass(frozen=True)
@@ -296,7 +290,7 @@ def _record(root: Eqn, match: _Match, source_names: frozenset[str]) -> Rewrite:
         line=root.line,
         column=root.column,
         written=written,
-        became=fill(_SPELLED.get(match.gate, gate.notation), values),
+        became=fill(gate.notation, values),
         why=fill(match.kind.why, {"x": operand}),
         kind=match.kind.pattern,
     )
