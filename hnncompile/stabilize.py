@@ -266,7 +266,7 @@ def _record(root: Eqn, match: _Match, source_names: frozenset[str]) -> Rewrite:
     inner = {eqn.out: eqn for eqn in match.inner}
     named = [eqn for eqn in match.inner if eqn.out in source_names]
 
-    def text(eqn: Eqn) -> str:
+    def text(eqn: Eqn) -> str:  # a pattern is 3 gates deep at most: so is this
         values = {}
         gate = GATES[eqn.gate]
         for placeholder, arg in zip(gate.inputs, eqn.args):

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_codegen import compare_with_golden
+from test_js_target import NODE, Node
 from test_readme import blocks, run_block, section
 
 import hnncompile
@@ -444,6 +445,25 @@ def test_each_pattern_is_finite_at_the_extremes(source, true, target):
         assert math.isfinite(got) and math.isfinite(dx), (x, got, dx)
         assert got == pytest.approx(value, rel=1e-12, abs=1e-300), x
         assert dx == pytest.approx(grad, rel=1e-9, abs=1e-12), x
+
+
+@pytest.mark.skipif(NODE is None, reason="Node.js is not installed")
+def test_the_javascript_modules_run_and_are_finite_at_the_extremes():
+    """The note is a `//` comment node reads past; the numbers are the
+    python target's, finite."""
+    node = Node()
+    try:
+        for source, _ in SCALAR_CASES:
+            js = hnncompile.compile(source, target="js")
+            assert "  // you wrote " in js.source
+            points = [(x,) for x in (-1000.0, -800.0, 1e-20, 2.5, 700.0)]
+            for (x,), (value, (dx,)) in zip(points, node.run(js.source, points)):
+                want, (want_dx,) = js(x), js.backward(x)
+                assert value == pytest.approx(want, rel=1e-9, abs=1e-300), source
+                assert dx == pytest.approx(want_dx, rel=1e-9, abs=1e-300), source
+                assert math.isfinite(value) and math.isfinite(dx), (source, x)
+    finally:
+        node.close()
 
 
 def test_the_logistic_loss_at_w_20():
