@@ -25,7 +25,7 @@ import warnings
 from os import PathLike, fsdecode, fspath
 from typing import Iterator, Mapping, Sequence
 
-from . import codegen, lint, lower, parse
+from . import codegen, lint, lower, parse, stabilize
 from . import optimize as optimization
 from .optimize import PassResult
 from .compiled import CompiledFunction
@@ -71,6 +71,7 @@ def compile(
     comments: bool = True,
     optimize: bool = False,
     shapes: Mapping[str, Sequence[int]] | None = None,
+    stable: bool = True,
 ) -> CompiledFunction:
     """Compile a program to forward and backward functions.
 
@@ -84,6 +85,13 @@ def compile(
     (`dh = dlogits @ W2.T`, `db1 = dhprebn.sum(0)`), and works for any
     arrays with the same numbers of axes and the same axes of size 1.
     Without it, the module is right for every shape.
+    `stable` (on by default) rewrites the forms that overflow or round to
+    nothing into stable gates (`log(sigmoid(q))` into `log_sigmoid(q)`,
+    see stabilize.py), each with a comment in the module saying what the
+    source wrote and why; `f.rewrites` holds a record of each. `f.passes`
+    then begins with the gate list as lowered and after `stabilize` (the
+    optimisation passes follow with `optimize`); a program with nothing
+    to rewrite has none of these entries, as with `stable=False`.
     Raises CompileError for any mistake in the source, ValueError for an
     unknown target or a `wrt` name that is not an input, and TypeError for
     a source or filename that is not a str. A program that compiles but
@@ -107,7 +115,7 @@ def compile(
             f"compile()'s filename wants a str, not {type(filename).__name__}"
         )
     _check_target(target)
-    return _compile(source, filename, wrt, target, comments, optimize, shapes)
+    return _compile(source, filename, wrt, target, comments, optimize, shapes, stable)
 
 
 def _compile(
@@ -118,6 +126,7 @@ def _compile(
     comments: bool,
     optimize: bool,
     shapes: Mapping[str, Sequence[int]] | None = None,
+    stable: bool = True,
     stacklevel: int = 3,  # warn at the line that called compile()
 ) -> CompiledFunction:
     with _garbage_collection_paused():
@@ -129,8 +138,17 @@ def _compile(
         # collection walks every object made while it was off and still held.
         del program
         passes: tuple[PassResult, ...] = ()
+        rewrites: tuple[stabilize.Rewrite, ...] = ()
+        if stable:
+            lowered = gates
+            gates, rewrites = stabilize.stabilize(gates)
+            if rewrites:
+                passes = (
+                    PassResult("lower", lowered),
+                    PassResult("stabilize", gates, rewrites),
+                )
         if optimize:
-            passes = (PassResult("lower", gates),)
+            passes = passes or (PassResult("lower", gates),)
             gates, more = optimization.optimize(gates)
             passes += more
         if shapes is not None:
@@ -146,6 +164,7 @@ def _compile(
         )
         f = CompiledFunction(gates, module)
         f.passes = passes
+        f.rewrites = rewrites
     for warning in found:
         warnings.warn(warning, stacklevel=stacklevel)
     return f
@@ -159,6 +178,7 @@ def compile_file(
     comments: bool = True,
     optimize: bool = False,
     shapes: Mapping[str, Sequence[int]] | None = None,
+    stable: bool = True,
 ) -> CompiledFunction:
     """Compile the program in a `.hnn` file (see `compile`): UTF-8 text, a
     byte-order mark allowed."""
@@ -167,7 +187,7 @@ def compile_file(
         data = file.read()
     _check_target(target)
     source = _decode(data, filename)
-    return _compile(source, filename, wrt, target, comments, optimize, shapes)
+    return _compile(source, filename, wrt, target, comments, optimize, shapes, stable)
 
 
 def _decode(data: bytes, filename: str) -> str:

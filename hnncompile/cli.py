@@ -19,6 +19,8 @@ command line, NAME=VALUE gives numbers only.
 Exit codes: 0 success, 1 a gradient check that failed, 2 bad input (a
 compile error, a missing file, a bad argument, a value given twice, an
 output that is the source), with the error on stderr and no traceback.
+Every command takes `--no-stable`: the program as written, without the
+stability rewrites (`log(sigmoid(x))` into `log_sigmoid(x)`, stabilize.py).
 Warnings (hnncompile.CompileWarning) go to stderr as
 `FILE:LINE:COL: warning: ...` and leave the exit code alone.
 
@@ -49,6 +51,7 @@ from . import (
 from .commandline import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, UserMistake
 from .commandline import study
 from .commandline.points import parse_shapes
+from .stabilize import summary
 
 _NAME_VALUE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 # FILE that means standard input, and the name its program goes by.
@@ -147,7 +150,8 @@ def _parser() -> argparse.ArgumentParser:
         choices=("module", "gates", "passes"),
         default="module",
         help="module: the generated code (default); gates: the gate list; "
-        "passes: the gate list before and after each optimisation pass",
+        "passes: the gate list before and after the stability rewrites and "
+        "each optimisation pass",
     )
     compile_.set_defaults(run=_compile)
 
@@ -266,6 +270,12 @@ def _add_program(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "-e", "--expr", metavar="PROGRAM", help="the program itself, instead of FILE"
     )
+    command.add_argument(
+        "--no-stable",
+        action="store_true",
+        help="keep log(sigmoid(x)), log(1 + exp(x)), ... as written, not "
+        "rewritten into the stable gates log_sigmoid, softplus, ...",
+    )
 
 
 def _add_shapes(command: argparse.ArgumentParser, what: str) -> None:
@@ -325,7 +335,7 @@ def _program(args) -> tuple[str, str, dict]:
     if args.expr is None and args.file is None:
         raise UserMistake("give a program: a FILE, or -e PROGRAM")
     _refuse_to_overwrite_the_source(args)
-    options = {}
+    options = {"stable": False} if args.no_stable else {}
     wrt = getattr(args, "wrt", None)
     if wrt is not None:
         options["wrt"] = [name.strip() for name in wrt.split(",") if name.strip()]
@@ -437,7 +447,7 @@ def _compile(args) -> int:
     else:
         text = "".join(
             f"# {'as lowered' if p.name == 'lower' else 'after ' + p.name}: "
-            f"{len(p.gates.eqns)} gates\n{p.gates}\n\n"
+            f"{len(p.gates.eqns)} gates\n{_rewrites(p.rewrites)}{p.gates}\n\n"
             for p in f.passes
         )
     if args.output and args.output != STDOUT:
@@ -445,6 +455,15 @@ def _compile(args) -> int:
     else:
         sys.stdout.write(text)
     return EXIT_OK
+
+
+def _rewrites(rewrites: tuple) -> str:
+    """The stability pass's report in --emit passes: its counts, then each
+    rewrite with its line and why."""
+    if not rewrites:
+        return ""
+    lines = [summary(rewrites), *(f"  {rewrite}" for rewrite in rewrites)]
+    return "".join(f"# {line}\n" for line in lines)
 
 
 def _write(path: str, text: str) -> None:

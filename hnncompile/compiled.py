@@ -29,6 +29,7 @@ from .trace import array_shape
 
 if TYPE_CHECKING:
     from .optimize import PassResult
+    from .stabilize import Rewrite
     from .trace import Trace
 
 
@@ -41,6 +42,9 @@ class CompiledFunction:
         wrt: the inputs `backward` returns gradients for, in input order.
         source: the generated module, a standalone file.
         gates: the flat gate list the module was generated from.
+        rewrites: a record of each rewrite the stability pass made (what the
+            source wrote, what it became, the line and why; stabilize.py).
+        passes: each pass's gate list (see hnncompile.compile).
         forward(*inputs) -> value.
         backward(*inputs, dout=1.0) -> tuple of gradients, one per `wrt` input.
         value_and_grad(*inputs, dout=1.0) -> (value, gradients) in one pass
@@ -60,7 +64,10 @@ class CompiledFunction:
         self.wrt: tuple[str, ...] = module.wrt
         self.source: str = module.source
         self.target: str = module.target
-        self.passes: tuple[PassResult, ...] = ()  # with optimize=True: each pass
+        # Each pass's gate list: the stability pass's where it rewrote
+        # something, and with optimize=True every optimisation pass's.
+        self.passes: tuple[PassResult, ...] = ()
+        self.rewrites: tuple[Rewrite, ...] = ()  # each one the stability pass made
         # value_and_grad(*inputs, dout=1.0) -> (value, gradients), one pass;
         # generated on its first call.
         self.value_and_grad: Callable[..., Any] = self._build_value_and_grad

@@ -47,6 +47,10 @@ class Eqn:
     params: tuple[Const, ...] = ()
     line: int = 0  # where in the source this gate comes from
     column: int = 0
+    # Why a pass wrote this gate instead of what the source wrote (the
+    # stability pass: stabilize.py), for a comment above its forward line;
+    # the gate list's printing leaves it out.
+    note: str = ""
 
     def __str__(self) -> str:
         operands = " ".join(str(a) for a in self.args + self.params)

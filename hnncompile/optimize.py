@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 from .ir import Const, Eqn, GateList, Operand, Wire
+from .stabilize import Rewrite, summary
 
 # gate -> (argument position, constant) pairs that make it the other argument
 _IDENTITIES = {
@@ -42,9 +43,15 @@ _COMMUTATIVE = {"add", "mul"}  # not max/min: at a tie, the order picks the winn
 class PassResult:
     name: str  # the pass's function name
     gates: GateList  # the gate list after it
+    rewrites: tuple[Rewrite, ...] = ()  # the stability pass's (stabilize.py)
 
     def __str__(self) -> str:
-        return f"after {self.name} ({len(self.gates.eqns)} gates)\n{self.gates}"
+        title = f"after {self.name} ({len(self.gates.eqns)} gates)"
+        if self.rewrites:
+            title += "\n" + "\n".join(
+                [summary(self.rewrites), *map(str, self.rewrites)]
+            )
+        return f"{title}\n{self.gates}"
 
 
 def fold_identities(gates: GateList) -> GateList:

@@ -5,7 +5,8 @@ its gradient is what it is (`explained`, from the catalogue's `explain`);
 where the matrix product's rule is picked at run time, the other choice
 (`picked_at_run_time`); and, where compile() was given the inputs' shapes,
 the shapes themselves and the sums that take a broadcast input's gradient
-back (`shapes_said`).
+back (`shapes_said`). Over forward's line of a gate a pass rewrote (the
+stability pass), its note: what the user wrote and why (`noted`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..gates import Gate, fill
-from ..ir import Eqn, Wire
+from ..ir import Eqn, GateList, Wire
 from ..shapes import describe
 from .plan import BackwardPlan, Names
 from .text import _comment
@@ -82,3 +83,17 @@ def explained(
     explanation = fill(gate.explanation(targets), values)
     written = f"{values['out']} = {fill(gate.notation, values)}"
     return _comment(f"{written}: {explanation}")
+
+
+def noted(gates: GateList, forward_lines: dict[str, str]) -> dict[str, str]:
+    """Forward's lines with each gate's note (Eqn.note: what the stability
+    pass rewrote, and why) as a comment above the gate's line; the same
+    dict where no gate has one."""
+    if not any(eqn.note for eqn in gates.eqns):
+        return forward_lines
+    lines = {}
+    for eqn in gates.eqns:
+        for k, comment in enumerate(_comment(eqn.note) if eqn.note else ()):
+            lines[f"# {eqn.out} {k}"] = comment  # no wire's name has a space
+        lines[eqn.out] = forward_lines[eqn.out]
+    return lines

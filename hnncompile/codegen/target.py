@@ -9,7 +9,8 @@ adding up where a wire fans out, and only for gradients that reach a `wrt`
 input. Where a target writes a statement its own way it overrides one of
 the hooks below (`spread_dout`, `summed_back`, `added`); how the statements
 become a module is each subclass's `assemble` and `trace_function`; the
-comments over backward's lines are comments.py's.
+comments over backward's lines, and the notes over forward's, are
+comments.py's.
 
 A target that cannot do an operation says so in one place: `refuses`.
 """
@@ -23,7 +24,7 @@ from ..errors import CompileError
 from ..gates import GATES, Gate, fill
 from ..ir import Eqn, GateList
 from .plan import BackwardPlan, Names, contribution_counts, plan_backward
-from .comments import explained, picked_at_run_time, shapes_said
+from .comments import explained, noted, picked_at_run_time, shapes_said
 from .text import _comment
 
 
@@ -103,6 +104,8 @@ class Target:
             comments,
             propagate_copies=propagate_copies,
         )
+        if comments:  # above a rewritten gate's line, what the source wrote
+            forward_lines = noted(gates, forward_lines)
         return self.assemble(
             gates, comments, params, output, grads, forward_lines, backward_lines
         )
