@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -59,3 +60,34 @@ def test_a_training_script_runs_as_a_script():
         check=True,
     )
     assert "iteration    3: cost per point" in run.stdout
+
+
+def test_logistic_regression_on_unscaled_features_needs_the_stable_loss():
+    train = importlib.import_module("train_logistic_regression").train
+    naive = train(stable=False, steps=4000, report=quiet)
+    stable = train(stable=True, steps=4000, report=quiet)
+    # The naive loss fails on a point whose margin is below -745, where
+    # sigmoid rounds to 0, and the NaN detective names the log that did.
+    assert naive["step"] == 1491  # as both READMEs say
+    problem = str(naive["problem"])
+    assert problem.endswith("is infinite: t4 = 0.0 at line 6"), problem
+    assert problem.startswith("t5 = log(t4)")
+    # Until then the two took the same steps (the rewrite is the same
+    # number at ordinary margins, to rounding), though the naive loss over
+    # the whole data set was already inf wherever one point was that far
+    # out; the stable one trains on past it.
+    before = stable["history"][: len(naive["history"])]
+    assert [a for *_, a in naive["history"]] == [a for *_, a in before]
+    assert any(loss == np.inf for _, loss, _ in naive["history"])
+    for (_, naive_loss, _), (_, stable_loss, _) in zip(naive["history"], before):
+        assert np.isfinite(stable_loss)
+        assert naive_loss == np.inf or naive_loss == pytest.approx(stable_loss)
+    assert stable["step"] == 4000
+    step, loss, accuracy = stable["history"][-1]
+    assert np.isfinite(loss) and accuracy == 0.9575  # as both READMEs say
+
+
+def test_the_logistic_losss_module_says_what_it_rewrote():
+    module = (EXAMPLES / "logistic_loss.py").read_text()
+    assert "# you wrote log(sigmoid(margin)):" in module
+    assert "t5 = min(margin, 0.0) - math.log1p(math.exp(-abs(margin)))" in module
