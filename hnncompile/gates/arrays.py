@@ -36,6 +36,7 @@ def _reduction_gates(reduction: str, scale: str, why: str) -> tuple[Gate, ...]:
             f"np.expand_dims({{dout}}, {{axis}}) * np.ones_like({{x}}){scale}",
             f"the {reduction} gate {why}: {{dout}} lacks axis {{axis}}, so it "
             f"gets it back (size 1) and is stretched along it to {{x}}'s shape",
+            linear=True,
         ),
         _axis_gate(
             f"{reduction}_keepdims",
@@ -44,6 +45,7 @@ def _reduction_gates(reduction: str, scale: str, why: str) -> tuple[Gate, ...]:
             f"np.ones_like({{x}}) * {{dout}}{scale}",
             f"the {reduction} gate {why}: {{dout}} kept axis {{axis}} (size 1), "
             f"so it broadcasts along it to {{x}}'s shape",
+            linear=True,
         ),
     )
 
@@ -72,6 +74,12 @@ def _extreme_gates(extreme: str) -> tuple[Gate, ...]:
             f"the {extreme} gate: {winner}; {{dout}} gets axis {{axis}} back "
             "(size 1) to fit it",
             kink=kink,
+            # The output's nudge is the winner's: the mask picks it out.
+            tangents=(
+                "("
+                + _first_extreme("{x}", "np.expand_dims({out}, {axis})", "{axis}")
+                + " * {x_dot}).sum({axis})",
+            ),
         ),
         _axis_gate(
             f"{extreme}_keepdims",
@@ -81,6 +89,11 @@ def _extreme_gates(extreme: str) -> tuple[Gate, ...]:
             f"the {extreme} gate: {winner}; {{dout}} kept axis {{axis}} (size 1), "
             "so it broadcasts over it",
             kink=kink,
+            tangents=(
+                "("
+                + _first_extreme("{x}", "{out}", "{axis}")
+                + " * {x_dot}).sum({axis}, keepdims=True)",
+            ),
         ),
         Gate(
             name=f"{extreme}_all",
@@ -101,6 +114,10 @@ def _extreme_gates(extreme: str) -> tuple[Gate, ...]:
             "np.shape({x})) == 1)" % (extreme, extreme),
             array_only=f"the {extreme} over all elements",
             symbol=extreme,
+            tangents=(
+                "np.sum(({x} == {out}) * (np.cumsum({x} == {out}).reshape("
+                "np.shape({x})) == 1) * {x_dot})",
+            ),
         ),
     )
 
@@ -120,6 +137,7 @@ def _reshape_gate(rank: int) -> Gate:
         data_inputs=tuple(range(1, rank + 1)),
         array_only="reshape",
         symbol="reshape",
+        linear=True,
     )
 
 
@@ -145,6 +163,7 @@ ARRAY_GATES = (
         ),
         array_only="the matrix product",
         symbol="@",
+        tangents=("{x_dot} @ {y}", "{x} @ {y_dot}"),
     ),
     Gate(
         name="transpose",
@@ -157,6 +176,7 @@ ARRAY_GATES = (
         ),
         array_only="a transpose",
         symbol=".T",
+        linear=True,
     ),
     *_reduction_gates("sum", "", "passes {dout} back to every element it added"),
     *_reduction_gates(
@@ -179,6 +199,7 @@ ARRAY_GATES = (
         scatter="{index}",
         array_only="indexing",
         symbol="[{index}]",
+        linear=True,
     ),
     Gate(
         name="take",
@@ -195,6 +216,7 @@ ARRAY_GATES = (
         scatter_repeats=True,
         array_only="indexing",
         symbol="[i]",
+        linear=True,
     ),
     Gate(
         name="pick",
@@ -210,6 +232,7 @@ ARRAY_GATES = (
         scatter="np.arange({n}), {i}",
         array_only="indexing",
         symbol="[range(n), i]",
+        linear=True,
     ),
     Gate(
         name="dim",

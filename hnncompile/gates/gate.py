@@ -15,6 +15,8 @@ import functools
 import string
 from dataclasses import dataclass
 
+from . import tangent as _tangent
+
 
 @dataclass(frozen=True)
 class Gate:
@@ -65,6 +67,16 @@ class Gate:
     # matmul only: each input's gradient when the OTHER operand is a vector
     # (1-D); `numpy_grads` holds the forms for matrices.
     vector_grads: tuple[str, ...] | None = None
+    # Forward mode (hnncompile/gates/tangent.py says how these are read).
+    # The output is linear in the inputs: its tangent is its forward on the
+    # tangents (`{x_dot}.T`), and its second derivatives are all zero.
+    linear: bool = False
+    # Per input, its share of the output's tangent, where it is not derived
+    # from the gradient rules (a gate that is not elementwise): `{x_dot} @
+    # {y}` and `{x} @ {y_dot}` for the matrix product; "" for data.
+    tangents: tuple[str, ...] | None = None
+    numpy_tangents: tuple[str, ...] | None = None
+    js_tangents: tuple[str, ...] | None = None
 
     @property
     def elementwise(self) -> bool:
@@ -112,6 +124,19 @@ class Gate:
         if target == "js":
             return self.js_forward or self.forward, self.js_grads or self.grads
         return self.forward, self.grads
+
+    def tangent(
+        self, target: str, moving: tuple[bool, ...], broadcast: bool = True
+    ) -> str:
+        """The template of the output's tangent on `target`, given which
+        inputs carry one (`moving[i]`; a data input's flag is ignored):
+        the inputs' placeholders and `{x_dot}`, `{y_dot}`, ..., the moving
+        inputs' tangents. "" where nothing moves (or the output is data).
+        On arrays it has the output's shape: where the nudge alone would
+        not (`x + b`, only b moving), it is spread with np.broadcast_to;
+        `broadcast=False` leaves that out (the shapes are known to agree).
+        NotImplementedError, naming the gate, where the catalogue has none."""
+        return _tangent.tangent(self, target, moving, broadcast)
 
     def placeholders(self, template: str) -> frozenset[str]:
         """The placeholder names a template of this gate uses."""

@@ -19,6 +19,7 @@ SCALAR_GATES = (
         grads=("{dout}",),
         explain="a copy passes {dout} through unchanged",
         symbol="=",
+        linear=True,
     ),
     Gate(
         name="add",
@@ -31,6 +32,7 @@ SCALAR_GATES = (
             "the add gate passes {dout} through to {y}",
         ),
         symbol="+",
+        linear=True,
     ),
     Gate(
         name="sub",
@@ -43,6 +45,7 @@ SCALAR_GATES = (
             "the sub gate passes -{dout} to {y}",
         ),
         symbol="-",
+        linear=True,
     ),
     Gate(
         name="mul",
@@ -75,6 +78,7 @@ SCALAR_GATES = (
         grads=("-{dout}",),
         explain="negation flips the sign of {dout}",
         symbol="-x",
+        linear=True,
     ),
     Gate(
         name="square",
@@ -385,6 +389,7 @@ SCALAR_GATES = (
         reduces=True,
         numpy_forward="np.sum({x})",
         numpy_grads=("{dout} * np.ones_like({x})",),
+        linear=True,
     ),
     Gate(
         name="mean",
@@ -397,5 +402,6 @@ SCALAR_GATES = (
         numpy_forward="np.mean({x})",
         # n as a Python int, which keeps float32 float32 (np.prod would not)
         numpy_grads=("{dout} * np.ones_like({x}) / np.ones_like({x}).size",),
+        linear=True,
     ),
 )

@@ -159,6 +159,8 @@ STABLE_GATES = (
         reduces=True,
         numpy_forward="np.logaddexp.reduce(np.ravel({x}))",
         numpy_grads=("np.exp({x} - {out}) * {dout}",),
+        tangents=("{x_dot}",),
+        numpy_tangents=("np.sum(np.exp({x} - {out}) * {x_dot})",),
     ),
     _along(
         "logsumexp_axis",
@@ -176,6 +178,9 @@ STABLE_GATES = (
         ),
         written="logsumexp({x}, axis={axis})",
         array_only="a reduction over an axis",
+        tangents=(
+            "(np.exp({x} - np.expand_dims({out}, {axis})) * {x_dot}).sum({axis})",
+        ),
     ),
     _along(
         "logsumexp_keepdims",
@@ -190,6 +195,7 @@ STABLE_GATES = (
         ),
         written="logsumexp({x}, axis={axis}, keepdims=True)",
         array_only="a reduction over an axis",
+        tangents=("(np.exp({x} - {out}) * {x_dot}).sum({axis}, keepdims=True)",),
     ),
     Gate(
         name="softmax",
@@ -204,6 +210,7 @@ STABLE_GATES = (
         written="softmax({x})",
         array_only="softmax",
         symbol="softmax",
+        tangents=("{out} * ({x_dot} - np.sum({out} * {x_dot}))",),
     ),
     _along(
         "softmax_axis",
@@ -217,6 +224,7 @@ STABLE_GATES = (
             "e^({x} - logsumexp({x})), the exp of a number <= 0: no overflow"
         ),
         written="softmax({x}, axis={axis})",
+        tangents=("{out} * ({x_dot} - ({out} * {x_dot}).sum({axis}, keepdims=True))",),
     ),
     Gate(
         name="log_softmax",
@@ -231,6 +239,7 @@ STABLE_GATES = (
         written="log_softmax({x})",
         array_only="log_softmax",
         symbol="log_softmax",
+        tangents=("{x_dot} - np.sum(np.exp({out}) * {x_dot})",),
     ),
     _along(
         "log_softmax_axis",
@@ -244,6 +253,7 @@ STABLE_GATES = (
             "e^{out} <= 1 never overflows"
         ),
         written="log_softmax({x}, axis={axis})",
+        tangents=("{x_dot} - (np.exp({out}) * {x_dot}).sum({axis}, keepdims=True)",),
     ),
     Gate(
         name="cross_entropy",
@@ -273,5 +283,9 @@ STABLE_GATES = (
         array_only="cross_entropy",
         symbol="cross_entropy",
         reduces=True,
+        tangents=(
+            "np.mean((np.exp({x} - np.logaddexp.reduce({x}, axis=1, keepdims=True)) * {x_dot}).sum(1) - {x_dot}[np.arange({x}.shape[0]), {i}])",
+            "",
+        ),
     ),
 )
