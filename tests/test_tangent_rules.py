@@ -464,3 +464,280 @@ def test_the_javascript_tangents_are_sympys_derivative():
     for got, (template, _, _, want) in zip(_run_js(texts), cases):
         # V8's Math may differ from C's libm in the last bits.
         assert math.isclose(got, want, rel_tol=1e-12, abs_tol=1e-15), template
+
+
+# --- Second derivatives -----------------------------------------------------
+
+
+def _second_values(point: Point, moving) -> dict:
+    """What a second-derivative rule reads: the inputs, the output, the
+    nudges, the output's nudge (SymPy's) and the gradient from above."""
+    return (
+        point.values
+        | {"out": point.out, "out_dot": point.tangent(moving), "dout": DOUT}
+        | point.nudges(moving)
+    )
+
+
+def _rules_of(gate: Gate) -> list[int]:
+    return [i for i in range(len(gate.inputs)) if i not in gate.data_inputs]
+
+
+def _second_number(template: str, point: Point, values: dict, target: str):
+    if not template:
+        return 0.0
+    if target == "python":
+        return _python(template, point, values)
+    return _numpy(template, point, values)
+
+
+def _seconds_agree(gate: Gate, point: Point, target: str = "python") -> bool:
+    """Every rule's second derivative, for every moving subset, is SymPy's."""
+    point = dataclasses.replace(point, gate=gate)
+    for moving in _subsets(gate):
+        values = _second_values(point, moving)
+        for i in _rules_of(gate):
+            got = _second_number(gate.second(target, i, moving), point, values, target)
+            want = point.second(i, moving)
+            if not np.all(np.isclose(got, want, rtol=1e-12, atol=1e-15)):
+                return False
+    return True
+
+
+@pytest.mark.parametrize("target", ["python", "numpy"])
+@pytest.mark.parametrize("point, function", POINTS)
+def test_the_second_derivatives_of_a_scalar_gate_are_sympys(point, function, target):
+    """Every (i, j) pair: rule i's tangent along input j, for every subset
+    of moving inputs, is d2 out / dx_i dx_j * x_j_dot * dout, summed."""
+    point = _prepared(point, function)
+    for moving in _subsets(point.gate):
+        values = _second_values(point, moving)
+        for i in _rules_of(point.gate):
+            template = point.gate.second(target, i, moving)
+            got = _second_number(template, point, values, target)
+            _close(got, point.second(i, moving))
+
+
+def _scalar_points():
+    for param in POINTS:
+        point, function = param.values
+        yield _prepared(Point(point.gate, point.params, point.values, None), function)
+
+
+SECOND_RULES = sorted(
+    {
+        (name, i, j)
+        for name, gate in GATES.items()
+        if gate.seconds and not gate.array_only
+        for i, row in enumerate(gate.seconds)
+        for j, rule in enumerate(row)
+        if rule
+    }
+)
+
+
+@pytest.mark.parametrize("name, i, j", SECOND_RULES, ids=str)
+def test_a_second_derivative_made_wrong_is_caught(name, i, j):
+    """Scale one entry by 1.5: SymPy disagrees at some point of the table."""
+    gate = GATES[name]
+    seconds = [list(row) for row in gate.seconds]
+    seconds[i][j] = f"1.5 * ({seconds[i][j]})"
+    wrong = dataclasses.replace(gate, seconds=tuple(map(tuple, seconds)))
+    points = [p for p in _scalar_points() if p.gate.name == name]
+    assert all(_seconds_agree(gate, p) for p in points)
+    assert not all(_seconds_agree(wrong, p) for p in points)
+
+
+def test_every_gate_has_second_derivatives_and_says_why():
+    """The catalogue knows every gate's second derivatives; each rule reads
+    only what the gate provides, chains in dout, and has the gate's shape."""
+    for gate in GATES.values():
+        assert gate.has_second, gate.name
+        if gate.gives_data:
+            continue
+        own = set(gate.inputs) | set(gate.params) | {"out", "dout"}
+        dots = {f"{name}_dot" for name in gate.inputs} | {"out_dot"}
+        assert gate.second_explain, gate.name
+        assert gate.placeholders(gate.second_explain) <= own | dots, gate.name
+        one_input = len(_rules_of(gate)) == 1
+        for field in ("seconds", "numpy_seconds", "js_seconds", "vector_seconds"):
+            table = getattr(gate, field)
+            if table is None:
+                continue
+            n = len(gate.inputs)
+            assert len(table) == n and all(len(row) == n for row in table), gate.name
+            for i, row in enumerate(table):
+                for j, rule in enumerate(row):
+                    if i in gate.data_inputs or j in gate.data_inputs:
+                        assert rule == "", (gate.name, i, j)
+                    if not rule:
+                        continue
+                    used = gate.placeholders(rule)
+                    assert "dout" in used, (gate.name, rule)
+                    nudge = {f"{gate.inputs[j]}_dot", "out_dot"}
+                    assert used <= own | nudge, (gate.name, rule)
+                    assert used & nudge, (gate.name, rule)
+                    # The output's nudge is input j's alone with one input.
+                    assert one_input or "out_dot" not in used, gate.name
+        assert gate.linear or gate.seconds is not None
+
+
+def test_the_python_second_derivatives_are_python_expressions():
+    import ast
+
+    for gate in GATES.values():
+        for target in ("python", "numpy"):
+            for moving in _subsets(gate):
+                for i in _rules_of(gate):
+                    template = gate.second(target, i, moving)
+                    if template:
+                        names = {f: f"w_{f}" for f in gate.placeholders(template)}
+                        ast.parse(fill(template, names), mode="eval")
+
+
+def test_the_kinks_have_no_second_derivative():
+    """relu, abs, max and min: slopes constant on each side of the kink."""
+    for name in ("relu", "abs", "max", "min", "maxc", "minc", "max_axis", "min_all"):
+        gate = GATES[name]
+        for target in ("numpy",) if gate.array_only else TARGETS:
+            for moving in _subsets(gate):
+                assert all(
+                    gate.second(target, i, moving) == "" for i in _rules_of(gate)
+                )
+
+
+def test_the_sigmoids_rule_moves_as_the_contract_writes_it():
+    """dq_dot = f * (1 - f) * df_dot + (1 - 2 * f) * f_dot * df: the second
+    part is the catalogue's."""
+    gate = GATES["sigmoid"]
+    second = gate.second("python", 0, (True,))
+    assert fill(second, {"out": "f", "out_dot": "f_dot", "dout": "df"}) == (
+        "(1 - 2 * f) * f_dot * df"
+    )
+    assert "{out}*(1-{out})" in gate.second_explain
+
+
+def test_a_gate_without_second_derivatives_says_which():
+    sigmoid = dataclasses.replace(GATES["sigmoid"], seconds=None)
+    assert not sigmoid.has_second
+    with pytest.raises(NotImplementedError, match="second derivative of sigmoid"):
+        sigmoid.second("python", 0, (True,))
+    # A linear gate needs none written: all are zero.
+    assert GATES["transpose"].second("numpy", 0, (True,)) == ""
+
+
+def _unbroadcast(grad, shape):
+    """A contribution of the output's shape, summed back to an input's."""
+    grad = np.asarray(grad)
+    while grad.ndim > len(shape):
+        grad = grad.sum(0)
+    for axis, n in enumerate(shape):
+        if n == 1 and grad.shape[axis] != 1:
+            grad = grad.sum(axis, keepdims=True)
+    return grad
+
+
+def _jvp_of_vjp(reference, primals, tangents, dout, k):
+    """JAX: how input k's gradient (for the upstream `dout`, held fixed)
+    moves along the tangents."""
+    jax = _jax()
+
+    def gradient(*args):
+        return jax.vjp(reference, *args)[1](dout)[k]
+
+    return jax.jvp(gradient, primals, tangents)[1]
+
+
+@pytest.mark.parametrize(
+    "gate_name, params, inputs, reference", ARRAY_CASES, ids=ARRAY_IDS
+)
+def test_the_second_derivatives_of_an_array_gate_are_jax_jvp_of_the_vjp(
+    gate_name, params, inputs, reference
+):
+    gate = GATES[gate_name]
+    if gate.gives_data:
+        assert gate.second("numpy", 0, (True,)) == ""
+        return
+    jax = _jax()
+    names = _differentiable(gate)
+    primals = [inputs[p] for p in names]
+    nudges = {p: _RNG.normal(size=np.shape(inputs[p])) for p in names}
+    out = _evaluate(gate.forward, gate, params, inputs)
+    dout = _RNG.normal(size=np.shape(out))
+    for moving in _subsets(gate):
+        tangents = [
+            nudges[p] if moving[gate.inputs.index(p)] else np.zeros_like(nudges[p])
+            for p in names
+        ]
+        _, out_dot = jax.jvp(reference, primals, tangents)
+        values = dict(inputs, out=out, dout=dout, out_dot=np.asarray(out_dot)) | {
+            f"{p}_dot": nudges[p] for p in names if moving[gate.inputs.index(p)]
+        }
+        for k, p in enumerate(names):
+            i = gate.inputs.index(p)
+            want = _jvp_of_vjp(reference, primals, tangents, dout, k)
+            other = inputs[gate.inputs[1 - i]] if gate.vector_seconds else None
+            vector = other is not None and np.ndim(other) == 1
+            template = gate.second("numpy", i, moving, vector=vector)
+            if not template:
+                np.testing.assert_allclose(want, 0.0, atol=1e-12)
+                continue
+            got = _evaluate(template, gate, params, values)
+            assert np.shape(got) == np.shape(want), (gate_name, p, moving)
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+def test_an_elementwise_second_derivative_sums_back_like_backward(name):
+    """x (3, 1), y (1, 4): each rule's second part has the output's shape,
+    and summed back to its input's it is JAX's."""
+    gate = GATES[name]
+    x, y = _RNG.uniform(0.5, 2.0, (3, 1)), _RNG.uniform(0.5, 2.0, (1, 4))
+    nudges = {"x_dot": _RNG.normal(size=(3, 1)), "y_dot": _RNG.normal(size=(1, 4))}
+    values = {"x": x, "y": y}
+    values["out"] = out = _evaluate(gate.code("numpy")[0], gate, {}, values)
+    dout = _RNG.normal(size=np.shape(out))
+    jax = _jax()
+    for moving in _subsets(gate):
+        tangents = (nudges["x_dot"] * moving[0], nudges["y_dot"] * moving[1])
+        _, out_dot = jax.jvp(BINARY[name], (x, y), tangents)
+        filled = values | nudges | {"dout": dout, "out_dot": np.asarray(out_dot)}
+        for i, primal in enumerate((x, y)):
+            want = _jvp_of_vjp(BINARY[name], (x, y), tangents, dout, i)
+            template = gate.second("numpy", i, moving)
+            got = _evaluate(template, gate, {}, filled) if template else 0.0
+            got = _unbroadcast(np.broadcast_to(got, np.shape(out)), primal.shape)
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(REDUCING))
+def test_the_second_derivative_of_a_reduction_on_an_array(name):
+    jax, gate = _jax(), GATES[name]
+    x, x_dot = _RNG.normal(size=(3, 4)), _RNG.normal(size=(3, 4))
+    out = _evaluate(gate.code("numpy")[0], gate, {}, {"x": x})
+    _, out_dot = jax.jvp(REDUCING[name], (x,), (x_dot,))
+    want = _jvp_of_vjp(REDUCING[name], (x,), (x_dot,), 1.7, 0)
+    values = {"x": x, "out": out, "x_dot": x_dot, "out_dot": out_dot, "dout": 1.7}
+    template = gate.second("numpy", 0, (True,))
+    got = _evaluate(template, gate, {}, values) if template else np.zeros_like(x)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.skipif(NODE is None, reason="Node.js is not installed")
+def test_the_javascript_second_derivatives_are_sympys():
+    cases = []
+    for point in _scalar_points():
+        for moving in _subsets(point.gate):
+            values = _second_values(point, moving)
+            for i in _rules_of(point.gate):
+                template = point.gate.second("js", i, moving)
+                if template:
+                    names = {name: f"v_{name}" for name in values}
+                    text = fill(template, names | point.params)
+                    given = {f"v_{k}": v for k, v in values.items()}
+                    cases.append((text, given, point.second(i, moving)))
+                else:
+                    assert point.second(i, moving) == pytest.approx(0.0, abs=1e-15)
+    got = _run_js([(text, given) for text, given, _ in cases])
+    for value, (text, _, want) in zip(got, cases):
+        assert math.isclose(value, want, rel_tol=1e-12, abs_tol=1e-15), text

@@ -77,6 +77,17 @@ class Gate:
     tangents: tuple[str, ...] | None = None
     numpy_tangents: tuple[str, ...] | None = None
     js_tangents: tuple[str, ...] | None = None
+    # seconds[i][j]: how input j's nudge moves gradient rule i, times dout
+    # (d2 out / dx_i dx_j * {x_j_dot} * {dout}); "" where that is zero.
+    seconds: tuple[tuple[str, ...], ...] | None = None
+    numpy_seconds: tuple[tuple[str, ...], ...] | None = None
+    js_seconds: tuple[tuple[str, ...], ...] | None = None
+    # matmul only: seconds[i] when the other operand is a vector, beside
+    # `vector_grads` (the other operand's share; its own is "").
+    vector_seconds: tuple[tuple[str, ...], ...] | None = None
+    # Why the gradient rules move as they do, for the comments of the
+    # second derivatives: "the sigmoid's slope {out}*(1-{out}) itself moves".
+    second_explain: str | None = None
 
     @property
     def elementwise(self) -> bool:
@@ -137,6 +148,25 @@ class Gate:
         `broadcast=False` leaves that out (the shapes are known to agree).
         NotImplementedError, naming the gate, where the catalogue has none."""
         return _tangent.tangent(self, target, moving, broadcast)
+
+    def second(
+        self, target: str, i: int, moving: tuple[bool, ...], vector: bool = False
+    ) -> str:
+        """The part of the tangent of gradient rule i that comes from the
+        moving inputs, sum over moving j of d2out/dx_i dx_j * {x_j_dot} *
+        {dout}; the rule's whole tangent is the rule with `{dout_dot}` for
+        `{dout}`, plus this. "" where it is zero (a linear gate; relu, abs,
+        max and min away from their kinks). Besides the placeholders of the
+        rules: `{x_dot}`, `{y_dot}`, ... and the output's `{out_dot}`.
+        `vector`: the matrix product's rule for a vector other operand (the
+        code generator's `vector_grads`). NotImplementedError, naming the
+        gate, where the catalogue has no second derivative for it."""
+        return _tangent.second(self, target, i, moving, vector)
+
+    @property
+    def has_second(self) -> bool:
+        """The catalogue knows this gate's second derivatives."""
+        return bool(self.linear or self.gives_data or self.seconds is not None)
 
     def placeholders(self, template: str) -> frozenset[str]:
         """The placeholder names a template of this gate uses."""

@@ -163,3 +163,22 @@ def _spans(gate: Gate, template: str) -> bool:
     return "out" in used or all(
         name in used or dot(name) in used for name in gate.inputs
     )
+
+
+def second(
+    gate: Gate, target: str, i: int, moving: tuple[bool, ...], vector: bool = False
+) -> str:
+    """See Gate.second."""
+    positions = _moving(gate, moving)
+    if i in gate.data_inputs or gate.gives_data or gate.linear or not positions:
+        return ""
+    field = "vector_seconds" if vector else "seconds"
+    if vector and gate.vector_seconds is None:
+        raise ValueError(f"the {gate.title} gate has no rule for a vector operand")
+    written = gate.vector_seconds if vector else _pick(gate, target, field)
+    if written is None:
+        raise NotImplementedError(
+            f"the second derivative of {gate.title} ({gate.name}) "
+            "is not in the catalogue yet"
+        )
+    return joined([written[i][j] for j in positions])
