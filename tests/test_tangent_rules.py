@@ -741,3 +741,35 @@ def test_the_javascript_second_derivatives_are_sympys():
     got = _run_js([(text, given) for text, given, _ in cases])
     for value, (text, _, want) in zip(got, cases):
         assert math.isclose(value, want, rel_tol=1e-12, abs_tol=1e-15), text
+
+
+@pytest.mark.parametrize("name", ["softplus", "log_sigmoid", "sigmoid", "expm1"])
+def test_the_stable_gates_rules_stay_finite_at_the_extremes(name):
+    """At x = -1000 and 1000 the tangent and the second derivative are
+    finite numbers (exp only ever sees a number <= 0), and SymPy's."""
+    gate = GATES[name]
+    function = dict((row[0], row[2]) for row in SCALAR_ROWS)[name]
+    for x in (-1000.0, 1000.0):
+        if name == "expm1" and x > 0:
+            continue  # e^1000 itself is too large for a float
+        point = _prepared(Point(gate, {}, {"x": x}, None), function)
+        values = _second_values(point, (True,)) | {"x_dot": NUDGES[0]}
+        for target in ("python", "numpy"):
+            tangent = _second_number(
+                gate.tangent(target, (True,)), point, values, target
+            )
+            second = _second_number(
+                gate.second(target, 0, (True,)), point, values, target
+            )
+            assert np.all(np.isfinite([tangent, second])), (target, x)
+            _close(tangent, point.tangent((True,)))
+            _close(second, point.second(0, (True,)))
+
+
+def test_a_tangent_at_a_tie_follows_the_gradients_tie_rule():
+    """max(1, 1): the first input wins, so the output moves with it."""
+    gate = GATES["max"]
+    point = Point(gate, {}, {"x": 1.0, "y": 1.0}, None)
+    values = {"x": 1.0, "y": 1.0, "out": 1.0, "x_dot": 0.7, "y_dot": -1.3}
+    assert _python(gate.tangent("python", (True, True)), point, values) == 0.7
+    assert list(_numpy(gate.tangent("numpy", (True, True)), point, values)) == [0.7] * 2
