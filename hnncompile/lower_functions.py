@@ -338,5 +338,12 @@ def _recursion_message(cycle: list[str]) -> str:
     why = "a function is inlined where it is called, so it cannot call itself"
     if len(cycle) == 1:
         return f"{cycle[0]} calls itself: {why}"
-    steps = ", which calls ".join([*cycle[1:], cycle[0]])
+    if len(cycle) <= _CYCLE_SHOWN:
+        steps = ", which calls ".join([*cycle[1:], cycle[0]])
+    else:
+        steps = ", which calls ".join(cycle[1:_CYCLE_SHOWN])
+        steps += f", ... (a circle of {len(cycle)} functions), which calls {cycle[0]}"
     return f"{cycle[0]} calls {steps}: {why}, even through another"
+
+
+_CYCLE_SHOWN = 4  # the functions a message names, of a longer circle

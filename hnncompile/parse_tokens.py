@@ -78,12 +78,18 @@ class _Blocks:
         self.opening = False  # the line before was `def name(...):`
         self.function = ""  # the name of the function being defined
         self.indent = ""  # the indentation of the current line
+        # Line 1's indentation is the lexer's (it ignores leading space), so
+        # only its width is known: a def there takes its block's characters.
+        self.exact = False
+        self.def_exact = False
 
     def line_starts(self, indent: str, token: Token, place: _Place):
         """The tokens that go before `token`, the first of a new line."""
         self.indent = indent
         if self.opening:
             self.opening = False
+            if not self.def_exact:
+                self.def_indent = indent[: len(self.def_indent)]
             deeper = indent.startswith(self.def_indent) and len(indent) > len(
                 self.def_indent
             )
@@ -120,6 +126,7 @@ class _Blocks:
             self.header = True
             self.function = str(name)
             self.def_indent = self.indent
+            self.def_exact = self.exact
 
     def saw(self, token: Token, depth: int) -> None:
         if self.header:
@@ -185,6 +192,7 @@ class PostLexer:
                     last = newlines[-1]
                     indent = last[1:]
                     place = _Place(last.line + 1, len(indent) + 1)
+                blocks.exact = not first_line
                 first_line = False
                 framing = blocks.line_starts(indent, token, place)
                 if framing and framing[0].type == "_DEDENT":
