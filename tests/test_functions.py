@@ -230,6 +230,36 @@ def test_a_calls_arguments_are_values():
         hnncompile.compile("def f(x) = x\ny = f((1, 2))")
 
 
+def test_the_readmes_naming_examples():
+    f = hnncompile.compile_file(EXAMPLES / "two_layer_functions.hnn")
+    source = f.gates.source + "\nf = neuron(a1, 1, 0, x, y) + neuron(n1, 2, 0, x, y)\n"
+    outs = [e.out for e in hnncompile.compile(source).gates.eqns]
+    assert {"n1_q", "n2_q", "n3_q", "neuron4_q", "neuron5_q"} <= set(outs)
+    nested = hnncompile.compile(
+        "def layer(x, W):\n    s = x * W\n    return tanh(s)\n"
+        "def net(x, W):\n    z = layer(x, W)\n    return z * 2\n"
+        "h = net(u, V)\n"
+    )
+    assert [e.out for e in nested.gates.eqns] == ["h_z_s", "h_z", "h"]
+
+
+def test_the_readmes_language_row_compiles_on_every_target():
+    """The table's row for functions (the table's own test reads only the
+    rows of built-in forms): its definitions, called as it says."""
+    readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    (row,) = [line for line in readme.splitlines() if line.startswith("| your own")]
+    one_line, block, last, call = re.findall(r"`([^`]+)`", row)[:4]
+    assert one_line.startswith("def neuron(") and block == "def layer(x, W, b):"
+    assert last == "return expr"
+    for target in ("python", "numpy", "js"):
+        f = hnncompile.compile(f"{one_line}\nh = {call}", target=target)
+        assert f.inputs == ("a1", "b1", "c1", "x", "y")
+    f = hnncompile.compile(
+        f"{block}\n    return np.tanh(x @ W + b)\nh = layer(X, W1, b1)", target="numpy"
+    )
+    assert f.inputs == ("X", "W1", "b1")
+
+
 # --- the 2-layer network of chapter 2, with a neuron function ----------------
 
 
