@@ -103,10 +103,10 @@ class FunctionInlining:
         program = self.program
         self.functions = {}
         self.scope = None
-        self.call_counts: dict[str, int] = {}
-        self.taken: set[str] = set(self.source_names)
         if not program.functions:
             return
+        self.call_counts: dict[str, int] = {}
+        self.taken: set[str] = set(self.source_names)
         values = {}  # the top level's names, and where each is first
         for statement in program.statements:
             if statement.target is not None:

@@ -567,6 +567,15 @@ def test_the_command_line_compiles_a_program_with_functions(tmp_path, capsys):
     assert out.read_text() == (EXAMPLES / "two_layer_functions.py").read_text()
 
 
+def test_a_function_nothing_calls_is_a_warning():
+    with pytest.warns(hnncompile.CompileWarning) as caught:
+        f = hnncompile.compile("def f(x) = x * 2\ndef g(x) = f(x)\ny = a + 1")
+    assert f(1.0) == 2.0
+    (warning,) = [w.message for w in caught]
+    assert "the function 'g' is defined but never called" in str(warning)
+    assert (warning.line, warning.column) == (2, 5)  # f is called, by g
+
+
 # --- deep and long programs -----------------------------------------------------
 
 
