@@ -5,7 +5,8 @@ The tutorial's code pastes in as it is, and so do its backward lines
 `lint` finds what gives that away:
   - a statement whose value never reaches the output;
   - an input named like the gradient of a wire the program assigns (`dx`
-    where `x` is assigned).
+    where `x` is assigned);
+  - a function (`def`) that nothing calls.
 It reads the AST of a program that compiled, and changes nothing.
 """
 
@@ -80,6 +81,7 @@ def lint(program: Program, output: str) -> list[CompileWarning]:
                         "pass is generated",
                     )
                 )
+    found += _uncalled(program)
     found.sort(key=lambda item: item[:2])
     return [
         CompileWarning(message, line=line, column=column, filename=program.filename)
@@ -106,3 +108,23 @@ def _names(root: Expr) -> list[Name]:
         else:  # the array target's nodes: x.T, x[0], x.sum(axis=1), ...
             stack.extend(reversed(children(node)))
     return found
+
+
+def _uncalled(program: Program) -> list[tuple[int, int, str]]:
+    """The functions no statement and no other function's body calls."""
+    if not program.functions:
+        return []
+    roots = [s.value for s in program.statements]
+    for function in program.functions:
+        roots += [s.value for s in function.body] + [function.result.value]
+    called = {
+        node.func
+        for root in roots
+        for node in walk_postorder(root)
+        if type(node) is Call and node.receiver is None and node.namespace is None
+    }
+    return [
+        (f.line, f.column, f"the function '{f.name}' is defined but never called")
+        for f in program.functions
+        if f.name not in called
+    ]

@@ -16,6 +16,8 @@ forms of the tutorial's chapters 1-2:
     `max(a, 2.0)`), whose constant wins a tie, and the same for min;
     `max(a, 0)` is the ReLU, as the tutorial's `Math.max(a, 0)` is;
   - an operation on constants only is computed here, once.
+The program's own functions (`def`, SPEC section 7) are inlined as they
+are called: lower_functions.py, mixed into the lowering here too.
 The vectors and matrices of SPEC section 5 (methods, namespaces, keywords,
 reductions over an axis, indexing and gathers, reshape, `.shape[k]`,
 `.values`, and their refusal on the python and js targets) are
@@ -35,6 +37,7 @@ from .errors import CompileError
 from .gates import FUNCTIONS, GATES, Gate, fill
 from .ir import Const, Eqn, GateList, Operand, Wire, find_data
 from .lower_arrays import ARRAY_FUNCTIONS, ARRAY_TARGET, ArraySpellings, Pending
+from .lower_functions import FunctionInlining
 from .lower_words import (
     ALIASES,
     OPERATOR_FUNCTIONS,
@@ -72,7 +75,7 @@ def lower(program: Program, target: str = "python") -> GateList:
     return _Lowering(program, target).run()
 
 
-class _Lowering(ArraySpellings):
+class _Lowering(FunctionInlining, ArraySpellings):
     def __init__(self, program: Program, target: str = "python") -> None:
         super().__init__()
         self.program = program
@@ -94,6 +97,7 @@ class _Lowering(ArraySpellings):
             s.target.id for s in self.program.statements if s.target is not None
         }
         self.temporaries = naming.temporaries(self.source_names)
+        self.prepare_functions()
         statements = self.program.statements
         output = None
         for index, statement in enumerate(statements):
@@ -195,6 +199,8 @@ class _Lowering(ArraySpellings):
 
     def expression(self, root: Expr, name: str | None) -> Operand:
         """Lower one statement's expression; its last gate is called `name`."""
+        if self.functions:  # calls to inline: lower_functions.py's walk
+            return self.inline_expression(root, name)
         # `m = x.max(1).values`: the max itself is `m` (`.values` is no gate).
         named = root
         while isinstance(named, Attribute) and named.attr == "values":

@@ -6,6 +6,13 @@
 - a gradient is `d` + the wire's own name in the source (`da`, `dq`, and
   `dclass` for `class`, though the wire itself is `class_`), and the
   gradient on the output arrives as the parameter `dout`;
+- a wire inside an inlined function's call is `<call>_<local>`: the
+  call's target and the body's own name (`h1 = neuron(...)` computes
+  neuron's `q` as `h1_q`), and for a call inside a larger expression
+  `<function><k>_<local>` (`neuron2_q`, k counting that function's calls
+  in the order they are computed); the wire the function returns is the
+  call's own (`h1`). A clash with a name already handed out becomes
+  `h1_q_2`, ...;
 - a name Python or JavaScript cannot use (a keyword such as `lambda` or
   `new`, or `__debug__`, which Python will not assign) or one the
   generated code needs itself (`math`, `np`, `Math`, `max`, `dout`, ...)
@@ -22,6 +29,7 @@ TEMPORARY_PREFIX = "t"
 OUTPUT_NAME = "out"
 GRADIENT_PREFIX = "d"
 UPSTREAM_GRADIENT = "dout"  # backward's parameter: the gradient on the output
+INLINED_SEPARATOR = "_"  # between a call's name and a function's local: h1_q
 
 # Names the generated code uses for itself, so a wire may not take them.
 GENERATED_CODE_NAMES = frozenset(
@@ -60,6 +68,21 @@ def temporaries(taken: Iterable[str]) -> Iterator[str]:
 def output_name(taken: Iterable[str]) -> str:
     """The name of a bare final expression: `out`, unless the source uses it."""
     return _first_free([OUTPUT_NAME], set(taken))
+
+
+def call_name(function: str, count: int) -> str:
+    """What a call inside a larger expression is called, for the names of
+    the wires inside it: the `count`-th call of `function` is `neuron2`."""
+    return f"{function}{count}"
+
+
+def inlined_name(call: str, local: str, taken: set[str]) -> str:
+    """The wire of a function's local `local` in the call named `call`
+    (`h1_q`), or `h1_q_2`, ... where a name in `taken` has it; the name is
+    added to `taken`."""
+    name = _first_free([f"{call}{INLINED_SEPARATOR}{local}"], taken)
+    taken.add(name)
+    return name
 
 
 def _first_free(candidates: list[str], taken: set[str]) -> str:

@@ -150,10 +150,36 @@ class Statement:
 
 
 @dataclass(eq=False, slots=True)
+class Return:
+    """`return expr`, the last line of a function's block (and, made by the
+    parser, the `= expr` of a one-line function); its place is the word's
+    (the expression's, for a one-line function)."""
+
+    value: Expr
+    line: int
+    column: int
+
+
+@dataclass(eq=False, slots=True)
+class FunctionDef:
+    """`def name(p1, p2) = expr`, or a block: `def name(p1, p2):` and
+    indented statements ending in `return expr`. Its place is the name's."""
+
+    name: str
+    params: tuple[Name, ...]
+    body: tuple[Statement, ...]  # the block's statements before its return
+    result: Return
+    line: int
+    column: int
+    block: bool = False  # written as a block (else on one line)
+
+
+@dataclass(eq=False, slots=True)
 class Program:
-    statements: tuple[Statement, ...]
+    statements: tuple[Statement, ...]  # the top level's, in order
     filename: str
     source: str
+    functions: tuple[FunctionDef, ...] = ()  # in order of definition
 
 
 def children(node: Expr) -> tuple[Expr, ...]:
@@ -290,3 +316,32 @@ def _receiver(node: Expr, printed: tuple[str, int]) -> str:
 def _operand(printed: tuple[str, int], at_least: int) -> str:
     text, strength = printed
     return text if strength >= at_least else f"({text})"
+
+
+def function_to_source(function: FunctionDef) -> str:
+    """Print a function's definition back as source: one line, or a block
+    indented by four spaces (`program_to_source` puts them in order)."""
+    params = ", ".join(p.id for p in function.params)
+    head = f"def {function.name}({params})"
+    if not function.block:
+        return f"{head} = {to_source(function.result.value)}"
+    lines = [f"{head}:"]
+    lines += [f"    {_statement_source(s)}" for s in function.body]
+    lines.append(f"    return {to_source(function.result.value)}")
+    return "\n".join(lines)
+
+
+def _statement_source(statement: Statement) -> str:
+    target = "" if statement.target is None else f"{statement.target.id} = "
+    return target + to_source(statement.value)
+
+
+def program_to_source(program: Program) -> str:
+    """Print a whole program back as source, its functions and statements in
+    the order the source has them: parse(program_to_source(p)) is p again."""
+    items: list[tuple[int, int, str]] = [
+        (s.line, s.column, _statement_source(s)) for s in program.statements
+    ]
+    items += [(f.line, f.column, function_to_source(f)) for f in program.functions]
+    items.sort(key=lambda item: item[:2])
+    return "\n".join(text for _, _, text in items)
