@@ -142,27 +142,31 @@ class CompiledFunction:
     # -- forward mode and second derivatives (codegen/forward_mode.py) -----
 
     def _forward_mode(self, mode: str) -> tuple[str, Callable[..., Any]]:
-        """The jvp or hvp module and its function, generated on first use
-        (a js object runs the python target's, a numba one the numpy's)."""
+        """The jvp or hvp module and its function, generated on first use;
+        a js object's function is the python target's, and a numba one's
+        the numpy target's (the module is the object's own target's)."""
         made = self._forward_modes.get(mode)
         if made is None:
-            runs = self.target
-            if runs not in codegen.FORWARD_MODE_TARGETS:
-                runs = "numpy" if codegen.TARGETS[runs].broadcasts else "python"
-            source = codegen.generate_forward_mode(
-                self.gates, mode, wrt=self.wrt, target=runs
-            )
-            made = (source, load_module(source, self.output)[mode])
+            source = runnable = self._forward_source(mode, self.target)
+            runs = "numpy" if codegen.TARGETS[self.target].broadcasts else "python"
+            if self.target != runs:
+                runnable = self._forward_source(mode, runs)
+            made = (source, load_module(runnable, self.output)[mode])
             self._forward_modes[mode] = made
         return made
+
+    def _forward_source(self, mode: str, target: str) -> str:
+        if target not in codegen.FORWARD_MODE_TARGETS:
+            return ""  # no module of its own to show (see _source_of)
+        return codegen.generate_forward_mode(
+            self.gates, mode, wrt=self.wrt, target=target
+        )
 
     def _source_of(self, mode: str) -> str:
         if self.target not in codegen.FORWARD_MODE_TARGETS:
             raise ValueError(
                 f"the {self.target} target writes no {mode} module yet (f.{mode} "
-                "runs the python or numpy target's): compile with target="
-                f"{'numpy' if codegen.TARGETS[self.target].broadcasts else 'python'}"
-                " to read it"
+                "runs the numpy target's): compile with target='numpy' to read it"
             )
         return self._forward_mode(mode)[0]
 
@@ -223,12 +227,13 @@ class CompiledFunction:
         )
 
     def hessian(self, /, *args: Any, **kwargs: Any) -> list[list[float]]:
-        """The Hessian at a point of numbers: `H[i][j]` is d2f/dw_i dw_j over
-        the wrt inputs, in input order, from one hvp per input. An array
-        input is a TypeError: use hvp."""
+        """The Hessian at a point: `H[i][j]` is d2f/dw_i dw_j over the wrt
+        inputs, in input order, from one hvp per input (of the output's sum,
+        where it is an array). The wrt inputs must be numbers (an array is a
+        TypeError: use hvp); the others, held constant, may be arrays."""
         point = self.bind(*args, **kwargs)
-        for name, value in point.items():
-            shape = array_shape(value)
+        for name in self.wrt:
+            shape = array_shape(point[name])
             if shape is not None:
                 raise TypeError(
                     f"f.hessian takes numbers, and input {name!r} is {shape}: for "

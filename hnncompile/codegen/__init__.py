@@ -190,8 +190,8 @@ def generate_switches(gates: GateList, target: str = "python") -> tuple[str, lis
     return TARGETS[target].switches_module(gates)
 
 
-# The targets that write jvp and hvp modules (numba and js: not yet).
-FORWARD_MODE_TARGETS = ("python", "numpy")
+# The targets that write jvp and hvp modules (numba: not yet).
+FORWARD_MODE_TARGETS = ("python", "numpy", "js")
 
 
 def generate_forward_mode(
@@ -203,7 +203,7 @@ def generate_forward_mode(
     target: str = "python",
 ) -> str:
     """The standalone module of `jvp` (`mode="jvp"`) or `hvp` (`"hvp"`) for
-    `gates` in `target`'s language (python or numpy), as text: see
+    `gates` in `target`'s language (python, numpy or js), as text: see
     forward_mode.py. Raises ValueError for another target or mode, and
     CompileError at a gate the target cannot write (or, for hvp, whose
     second derivative the catalogue lacks)."""

@@ -191,6 +191,8 @@ def _module(
     says: str,
 ) -> str:
     """A standalone module of one function, `name(*params, *dots)`."""
+    if target.name == "js":
+        return _js_module(gates, comments, name, [*params, *dots], body, returned, says)
     lines = []
     if comments:
         lines += _origin(gates) + _wrap(says, indent=0) + target.notes(gates)
@@ -207,6 +209,30 @@ def _module(
     lines += _def(name, [*params, *dots])
     lines += _body([*converted, *body])
     lines += _return(returned)
+    return "\n".join(lines) + "\n"
+
+
+def _js_module(
+    gates: GateList,
+    comments: bool,
+    name: str,
+    params: list[str],
+    body: list[str],
+    returned: list[str],
+    says: str,
+) -> str:
+    """`_module` as an ES module: the js target's lines, wrapped as it
+    wraps them, returning an array."""
+    from .js_target import _javascript_lines, _javascript_signature
+
+    lines = []
+    if comments:
+        origin = [f"//{line[1:]}" for line in _origin(gates)]
+        lines += [*origin, *_wrap(says, indent=0, marker="//"), ""]
+    lines += _javascript_signature(name, params)
+    for line in body:
+        lines += _javascript_lines(line)
+    lines += [f"  return [{', '.join(returned)}];", "}"]
     return "\n".join(lines) + "\n"
 
 
