@@ -7,8 +7,8 @@ reads these entries: lowering (which functions exist, how many arguments),
 the code generator (the lines it writes), the explanatory comments, the
 gradient checker (where a gate has a kink) and the tests (every gate checked
 against a numerical gradient). Adding a gate is adding one entry here, in
-the module of its idea: `scalar.py` the gates of chapters 1-2 (numbers,
-every target), `arrays.py` the vectors and matrices of SPEC section 5 (the
+the module of its idea: `scalar.py` and `elementary.py` the gates of
+chapters 1-2 (numbers, every target), `arrays.py` the vectors and matrices of SPEC section 5 (the
 array target only), `stable.py` the numerically stable gates of section 6
 (softplus, logsumexp, softmax, cross_entropy, ...); `gate.py` holds the Gate itself and `fill`, which puts
 names and numbers into its templates. This module gathers them into the
@@ -29,6 +29,9 @@ Placeholders in the templates (the explanations may use them all too):
                minus one
   {c}, {log_c} the constant of `maxc`, `minc` and `cpow` (the base, with its
                log, so that float32 stays float32 on the array target)
+and in forward mode (`Gate.tangent`, `Gate.second`: `tangent.py`):
+  {x_dot}, {y_dot}  the inputs' tangents, their nudges
+  {out_dot}    the output's tangent (in a second-derivative rule)
 
 NaN in gives NaN out on every target, and a real program never returns a
 complex number: where a power has no real value (a negative base, a

@@ -36,6 +36,8 @@ def _reduction_gates(reduction: str, scale: str, why: str) -> tuple[Gate, ...]:
             f"np.expand_dims({{dout}}, {{axis}}) * np.ones_like({{x}}){scale}",
             f"the {reduction} gate {why}: {{dout}} lacks axis {{axis}}, so it "
             f"gets it back (size 1) and is stretched along it to {{x}}'s shape",
+            linear=True,
+            second_explain=f"the {reduction} gate's slopes are constants: they do not move",
         ),
         _axis_gate(
             f"{reduction}_keepdims",
@@ -44,6 +46,8 @@ def _reduction_gates(reduction: str, scale: str, why: str) -> tuple[Gate, ...]:
             f"np.ones_like({{x}}) * {{dout}}{scale}",
             f"the {reduction} gate {why}: {{dout}} kept axis {{axis}} (size 1), "
             f"so it broadcasts along it to {{x}}'s shape",
+            linear=True,
+            second_explain=f"the {reduction} gate's slopes are constants: they do not move",
         ),
     )
 
@@ -62,6 +66,10 @@ def _extreme_gates(extreme: str) -> tuple[Gate, ...]:
     kept = f"{{x}}.{extreme}({{axis}}, keepdims=True)"
     # The mask of the winning elements: it changes where the winner does.
     kink = _first_extreme("{x}", kept, "{axis}")
+    flat = (
+        f"the {extreme}'s slopes are 1 at the winner and 0 elsewhere, constants "
+        "while the winner stays: they do not move (away from a tie)"
+    )
     return (
         _axis_gate(
             f"{extreme}_axis",
@@ -72,6 +80,14 @@ def _extreme_gates(extreme: str) -> tuple[Gate, ...]:
             f"the {extreme} gate: {winner}; {{dout}} gets axis {{axis}} back "
             "(size 1) to fit it",
             kink=kink,
+            # The output's nudge is the winner's: the mask picks it out.
+            tangents=(
+                "("
+                + _first_extreme("{x}", "np.expand_dims({out}, {axis})", "{axis}")
+                + " * {x_dot}).sum({axis})",
+            ),
+            seconds=(("",),),
+            second_explain=flat,
         ),
         _axis_gate(
             f"{extreme}_keepdims",
@@ -81,6 +97,13 @@ def _extreme_gates(extreme: str) -> tuple[Gate, ...]:
             f"the {extreme} gate: {winner}; {{dout}} kept axis {{axis}} (size 1), "
             "so it broadcasts over it",
             kink=kink,
+            tangents=(
+                "("
+                + _first_extreme("{x}", "{out}", "{axis}")
+                + " * {x_dot}).sum({axis}, keepdims=True)",
+            ),
+            seconds=(("",),),
+            second_explain=flat,
         ),
         Gate(
             name=f"{extreme}_all",
@@ -101,6 +124,12 @@ def _extreme_gates(extreme: str) -> tuple[Gate, ...]:
             "np.shape({x})) == 1)" % (extreme, extreme),
             array_only=f"the {extreme} over all elements",
             symbol=extreme,
+            tangents=(
+                "np.sum(({x} == {out}) * (np.cumsum({x} == {out}).reshape("
+                "np.shape({x})) == 1) * {x_dot})",
+            ),
+            seconds=(("",),),
+            second_explain=flat,
         ),
     )
 
@@ -120,6 +149,8 @@ def _reshape_gate(rank: int) -> Gate:
         data_inputs=tuple(range(1, rank + 1)),
         array_only="reshape",
         symbol="reshape",
+        linear=True,
+        second_explain="reshape's slopes are 1 for each element: they do not move",
     )
 
 
@@ -145,6 +176,17 @@ ARRAY_GATES = (
         ),
         array_only="the matrix product",
         symbol="@",
+        tangents=("{x_dot} @ {y}", "{x} @ {y_dot}"),
+        seconds=(("", "{dout} @ {y_dot}.T"), ("{x_dot}.T @ {dout}", "")),
+        vector_seconds=(
+            ("", "np.multiply.outer({dout}, {y_dot})"),
+            ("np.multiply.outer({x_dot}, {dout})", ""),
+        ),
+        second_explain=(
+            "the matrix product is linear in each operand: {x}'s rule {dout} @ {y}.T "
+            "moves by {dout} @ {y_dot}.T, and {y}'s rule {x}.T @ {dout} by "
+            "{x_dot}.T @ {dout}"
+        ),
     ),
     Gate(
         name="transpose",
@@ -157,6 +199,8 @@ ARRAY_GATES = (
         ),
         array_only="a transpose",
         symbol=".T",
+        linear=True,
+        second_explain="a transpose only moves elements: its slopes do not move",
     ),
     *_reduction_gates("sum", "", "passes {dout} back to every element it added"),
     *_reduction_gates(
@@ -179,6 +223,8 @@ ARRAY_GATES = (
         scatter="{index}",
         array_only="indexing",
         symbol="[{index}]",
+        linear=True,
+        second_explain="indexing only moves elements: its slopes do not move",
     ),
     Gate(
         name="take",
@@ -195,6 +241,8 @@ ARRAY_GATES = (
         scatter_repeats=True,
         array_only="indexing",
         symbol="[i]",
+        linear=True,
+        second_explain="a lookup only moves elements: its slopes do not move",
     ),
     Gate(
         name="pick",
@@ -210,6 +258,8 @@ ARRAY_GATES = (
         scatter="np.arange({n}), {i}",
         array_only="indexing",
         symbol="[range(n), i]",
+        linear=True,
+        second_explain="a pick only moves elements: its slopes do not move",
     ),
     Gate(
         name="dim",

@@ -15,6 +15,8 @@ import functools
 import string
 from dataclasses import dataclass
 
+from . import tangent as _tangent
+
 
 @dataclass(frozen=True)
 class Gate:
@@ -65,6 +67,27 @@ class Gate:
     # matmul only: each input's gradient when the OTHER operand is a vector
     # (1-D); `numpy_grads` holds the forms for matrices.
     vector_grads: tuple[str, ...] | None = None
+    # Forward mode (hnncompile/gates/tangent.py says how these are read).
+    # The output is linear in the inputs: its tangent is its forward on the
+    # tangents (`{x_dot}.T`), and its second derivatives are all zero.
+    linear: bool = False
+    # Per input, its share of the output's tangent, where it is not derived
+    # from the gradient rules (a gate that is not elementwise): `{x_dot} @
+    # {y}` and `{x} @ {y_dot}` for the matrix product; "" for data.
+    tangents: tuple[str, ...] | None = None
+    numpy_tangents: tuple[str, ...] | None = None
+    js_tangents: tuple[str, ...] | None = None
+    # seconds[i][j]: how input j's nudge moves gradient rule i, times dout
+    # (d2 out / dx_i dx_j * {x_j_dot} * {dout}); "" where that is zero.
+    seconds: tuple[tuple[str, ...], ...] | None = None
+    numpy_seconds: tuple[tuple[str, ...], ...] | None = None
+    js_seconds: tuple[tuple[str, ...], ...] | None = None
+    # matmul only: seconds[i] when the other operand is a vector, beside
+    # `vector_grads` (the other operand's share; its own is "").
+    vector_seconds: tuple[tuple[str, ...], ...] | None = None
+    # Why the gradient rules move as they do, for the comments of the
+    # second derivatives: "the sigmoid's slope {out}*(1-{out}) itself moves".
+    second_explain: str | None = None
 
     @property
     def elementwise(self) -> bool:
@@ -112,6 +135,38 @@ class Gate:
         if target == "js":
             return self.js_forward or self.forward, self.js_grads or self.grads
         return self.forward, self.grads
+
+    def tangent(
+        self, target: str, moving: tuple[bool, ...], broadcast: bool = True
+    ) -> str:
+        """The template of the output's tangent on `target`, given which
+        inputs carry one (`moving[i]`; a data input's flag is ignored):
+        the inputs' placeholders and `{x_dot}`, `{y_dot}`, ..., the moving
+        inputs' tangents. "" where nothing moves (or the output is data).
+        On arrays it has the output's shape: where the nudge alone would
+        not (`x + b`, only b moving), it is spread with np.broadcast_to;
+        `broadcast=False` leaves that out (the shapes are known to agree).
+        NotImplementedError, naming the gate, where the catalogue has none."""
+        return _tangent.tangent(self, target, moving, broadcast)
+
+    def second(
+        self, target: str, i: int, moving: tuple[bool, ...], vector: bool = False
+    ) -> str:
+        """The part of the tangent of gradient rule i that comes from the
+        moving inputs, sum over moving j of d2out/dx_i dx_j * {x_j_dot} *
+        {dout}; the rule's whole tangent is the rule with `{dout_dot}` for
+        `{dout}`, plus this. "" where it is zero (a linear gate; relu, abs,
+        max and min away from their kinks). Besides the placeholders of the
+        rules: `{x_dot}`, `{y_dot}`, ... and the output's `{out_dot}`.
+        `vector`: the matrix product's rule for a vector other operand (the
+        code generator's `vector_grads`). NotImplementedError, naming the
+        gate, where the catalogue has no second derivative for it."""
+        return _tangent.second(self, target, i, moving, vector)
+
+    @property
+    def has_second(self) -> bool:
+        """The catalogue knows this gate's second derivatives."""
+        return bool(self.linear or self.gives_data or self.seconds is not None)
 
     def placeholders(self, template: str) -> frozenset[str]:
         """The placeholder names a template of this gate uses."""

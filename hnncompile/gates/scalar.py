@@ -5,10 +5,14 @@ exp, log, the trigonometric functions and tanh, sigmoid and relu of its
 neurons, and sum and mean, which on one number pass it through and on an
 array reduce it to one. Each is written for the python target (`forward`,
 `grads`) and, where the code differs, for NumPy and JavaScript beside it.
+This module holds the arithmetic and the powers; `elementary.py` the
+functions a program calls by name (exp, ..., relu, max, sum), which
+SCALAR_GATES lists after them.
 """
 
 from __future__ import annotations
 
+from .elementary import ELEMENTARY_GATES
 from .gate import Gate
 
 SCALAR_GATES = (
@@ -19,6 +23,8 @@ SCALAR_GATES = (
         grads=("{dout}",),
         explain="a copy passes {dout} through unchanged",
         symbol="=",
+        linear=True,
+        second_explain="a copy's slope is 1, a constant: it does not move",
     ),
     Gate(
         name="add",
@@ -31,6 +37,8 @@ SCALAR_GATES = (
             "the add gate passes {dout} through to {y}",
         ),
         symbol="+",
+        linear=True,
+        second_explain="the add gate's slopes are 1 and 1, constants: they do not move",
     ),
     Gate(
         name="sub",
@@ -43,6 +51,8 @@ SCALAR_GATES = (
             "the sub gate passes -{dout} to {y}",
         ),
         symbol="-",
+        linear=True,
+        second_explain="the sub gate's slopes are 1 and -1, constants: they do not move",
     ),
     Gate(
         name="mul",
@@ -55,6 +65,11 @@ SCALAR_GATES = (
             "the mul gate sends {y} the other input, {x}, times {dout}",
         ),
         symbol="*",
+        seconds=(("", "{y_dot} * {dout}"), ("{x_dot} * {dout}", "")),
+        second_explain=(
+            "the mul gate's slope for {x} is {y}, so it moves by {y}'s nudge {y_dot}"
+            " (and the slope for {y}, {x}, by {x_dot})"
+        ),
     ),
     Gate(
         name="div",
@@ -67,6 +82,18 @@ SCALAR_GATES = (
             "division's local gradient on {y} is -{x}/({y}*{y})",
         ),
         symbol="/",
+        seconds=(
+            ("", "-{y_dot} / ({y} * {y}) * {dout}"),
+            (
+                "-{x_dot} / ({y} * {y}) * {dout}",
+                "2 * {x} / ({y} * {y} * {y}) * {y_dot} * {dout}",
+            ),
+        ),
+        second_explain=(
+            "division's slope 1/{y} moves by -1/({y}*{y}) per nudge of {y}; the slope"
+            " -{x}/({y}*{y}) by -1/({y}*{y}) per nudge of {x} and 2*{x}/({y}*{y}*{y})"
+            " per nudge of {y}"
+        ),
     ),
     Gate(
         name="neg",
@@ -75,6 +102,8 @@ SCALAR_GATES = (
         grads=("-{dout}",),
         explain="negation flips the sign of {dout}",
         symbol="-x",
+        linear=True,
+        second_explain="negation's slope is -1, a constant: it does not move",
     ),
     Gate(
         name="square",
@@ -86,6 +115,8 @@ SCALAR_GATES = (
         symbol="x²",
         js_forward="Math.pow({x}, 2)",
         fast_forward="{x} * {x}",
+        seconds=(("2 * {x_dot} * {dout}",),),
+        second_explain="the pow gate's slope 2*{x} moves by twice {x}'s nudge {x_dot}",
     ),
     Gate(
         name="powc",  # an integer exponent: real for every x
@@ -98,6 +129,14 @@ SCALAR_GATES = (
         symbol="x^{p}",
         js_forward="Math.pow({x}, {p})",
         js_grads=("{p} * Math.pow({x}, {p_minus_1}) * {dout}",),
+        seconds=(("{p} * {p_minus_1} * {x}**({p_minus_1} - 1) * {x_dot} * {dout}",),),
+        js_seconds=(
+            ("{p} * {p_minus_1} * Math.pow({x}, {p_minus_1} - 1) * {x_dot} * {dout}",),
+        ),
+        second_explain=(
+            "the pow gate's slope {p}*{x}**{p_minus_1} moves by"
+            " {p}*{p_minus_1}*{x}**({p_minus_1}-1) per nudge of {x}"
+        ),
     ),
     Gate(
         name="fracpow",  # a fractional exponent: no real value below 0
@@ -116,6 +155,22 @@ SCALAR_GATES = (
         numpy_grads=("{p} * np.power({x}, {p_minus_1}) * {dout}",),
         js_forward="Math.pow({x}, {p})",
         js_grads=("{p} * Math.pow({x}, {p_minus_1}) * {dout}",),
+        seconds=(
+            (
+                "{p} * {p_minus_1} * {x}**({p_minus_1} - 1) * {x_dot} * {dout}"
+                " if {x} >= 0 else math.nan",
+            ),
+        ),
+        numpy_seconds=(
+            ("{p} * {p_minus_1} * np.power({x}, {p_minus_1} - 1) * {x_dot} * {dout}",),
+        ),
+        js_seconds=(
+            ("{p} * {p_minus_1} * Math.pow({x}, {p_minus_1} - 1) * {x_dot} * {dout}",),
+        ),
+        second_explain=(
+            "the pow gate's slope {p}*{x}**{p_minus_1} moves by"
+            " {p}*{p_minus_1}*{x}**({p_minus_1}-1) per nudge of {x} (NaN for {x} < 0)"
+        ),
     ),
     Gate(
         name="cpow",  # a positive constant to a power
@@ -130,6 +185,13 @@ SCALAR_GATES = (
         numpy_grads=("{log_c} * {out} * {dout}",),
         js_forward="Math.pow({c}, {x})",
         js_grads=("Math.log({c}) * {out} * {dout}",),
+        seconds=(("math.log({c}) * {out_dot} * {dout}",),),
+        numpy_seconds=(("{log_c} * {out_dot} * {dout}",),),
+        js_seconds=(("Math.log({c}) * {out_dot} * {dout}",),),
+        second_explain=(
+            "the pow gate's slope log({c})*{out} moves as its output does:"
+            " log({c}) times {out}'s nudge {out_dot}"
+        ),
     ),
     Gate(
         name="pow",
@@ -160,242 +222,45 @@ SCALAR_GATES = (
             "{y} * Math.pow({x}, {y} - 1) * {dout}",
             "Math.log({x}) * {out} * {dout}",
         ),
-    ),
-    Gate(
-        name="exp",
-        function="exp",
-        inputs=("x",),
-        forward="math.exp({x})",
-        grads=("{out} * {dout}",),
-        explain="exp is its own derivative: the local gradient is the output {out}",
-        numpy_forward="np.exp({x})",
-        numpy_grads=("{out} * {dout}",),
-        js_forward="Math.exp({x})",
-    ),
-    Gate(
-        name="log",
-        function="log",
-        inputs=("x",),
-        forward="math.log({x})",
-        grads=("{dout} / {x}",),
-        explain="d(log {x})/d{x} = 1/{x}",
-        numpy_forward="np.log({x})",
-        numpy_grads=("{dout} / {x}",),
-        js_forward="Math.log({x})",
-    ),
-    Gate(
-        name="sqrt",
-        function="sqrt",
-        inputs=("x",),
-        forward="math.sqrt({x})",
-        grads=("0.5 / {out} * {dout}",),
-        explain="d(sqrt {x})/d{x} = 0.5/sqrt({x}), and sqrt({x}) is the output {out}",
-        numpy_forward="np.sqrt({x})",
-        numpy_grads=("0.5 / {out} * {dout}",),
-        js_forward="Math.sqrt({x})",
-    ),
-    Gate(
-        name="sin",
-        function="sin",
-        inputs=("x",),
-        forward="math.sin({x})",
-        grads=("math.cos({x}) * {dout}",),
-        explain="d(sin {x})/d{x} = cos({x})",
-        numpy_forward="np.sin({x})",
-        numpy_grads=("np.cos({x}) * {dout}",),
-        js_forward="Math.sin({x})",
-        js_grads=("Math.cos({x}) * {dout}",),
-    ),
-    Gate(
-        name="cos",
-        function="cos",
-        inputs=("x",),
-        forward="math.cos({x})",
-        grads=("-math.sin({x}) * {dout}",),
-        explain="d(cos {x})/d{x} = -sin({x})",
-        numpy_forward="np.cos({x})",
-        numpy_grads=("-np.sin({x}) * {dout}",),
-        js_forward="Math.cos({x})",
-        js_grads=("-Math.sin({x}) * {dout}",),
-    ),
-    Gate(
-        name="tanh",
-        function="tanh",
-        inputs=("x",),
-        forward="math.tanh({x})",
-        grads=("(1 - {out}**2) * {dout}",),
-        explain="d(tanh {x})/d{x} = 1 - tanh({x})**2, and tanh({x}) is the output {out}",
-        numpy_forward="np.tanh({x})",
-        numpy_grads=("(1 - {out}**2) * {dout}",),
-        js_forward="Math.tanh({x})",
-        js_grads=("(1 - {out} * {out}) * {dout}",),
-    ),
-    Gate(
-        name="sigmoid",
-        function="sigmoid",
-        inputs=("x",),
-        # exp of a negative number only, so that no x overflows: for x < 0,
-        # 1/(1+e^-x) is e^x/(1+e^x). NumPy computes both branches at once:
-        # e^min(x,0) / (1 + e^-|x|) is each branch's number, bit for bit,
-        # at a third less time than exp(-logaddexp(0, -x)).
-        forward=(
-            "1 / (1 + math.exp(-{x})) if {x} >= 0"
-            " else math.exp({x}) / (1 + math.exp({x}))"
+        seconds=(
+            (
+                "{y} * ({y} - 1) * {x} ** ({y} - 2) * {x_dot} * {dout}"
+                " if {x} >= 0 or {y} % 1 == 0 else math.nan",
+                "{x} ** ({y} - 1) * (1 + {y} * math.log({x})) * {y_dot} * {dout}"
+                " if {x} > 0 else math.nan",
+            ),
+            (
+                "{x} ** ({y} - 1) * (1 + {y} * math.log({x})) * {x_dot} * {dout}"
+                " if {x} > 0 else math.nan",
+                "math.log({x}) ** 2 * {out} * {y_dot} * {dout} if {x} > 0 else math.nan",
+            ),
         ),
-        grads=("{out} * (1 - {out}) * {dout}",),
-        explain="the sigmoid gate's local gradient is s*(1-s), s being its output {out}",
-        numpy_forward="np.exp(np.minimum({x}, 0.0)) / (1 + np.exp(-np.abs({x})))",
-        numpy_grads=("{out} * (1 - {out}) * {dout}",),
-        # JavaScript's exp gives Infinity instead of failing, and 1/Infinity
-        # is 0: the tutorial's own line is exact on both sides.
-        js_forward="1 / (1 + Math.exp(-{x}))",
-    ),
-    Gate(
-        name="relu",
-        function="relu",
-        inputs=("x",),
-        forward="max({x}, 0.0)",  # NaN first: Python's max keeps a NaN only there
-        grads=("{dout} if {x} > 0 else 0.0 if {x} <= 0 else math.nan",),
-        explain="the ReLU passes {dout} on if {x} > 0 (it fired), else stops it",
-        kink="{x}",
-        numpy_forward="np.maximum({x}, 0.0)",
-        # The sign of the output is the step: 0 below and at 0, 1 above, NaN
-        # at NaN (the output is NaN there); a quarter of heaviside's time.
-        numpy_grads=("np.sign({out}) * {dout}",),
-        js_forward="Math.max({x}, 0.0)",
-        js_grads=("{x} > 0 ? {dout} : {x} <= 0 ? 0.0 : NaN",),
-    ),
-    Gate(
-        name="abs",
-        function="abs",
-        inputs=("x",),
-        forward="abs({x})",
-        grads=(
-            "{dout} if {x} > 0 else -{dout} if {x} < 0"
-            " else 0.0 if {x} == 0 else math.nan",
+        numpy_seconds=(
+            (
+                "{y} * ({y} - 1) * np.power({x}, {y} - 2) * {x_dot} * {dout}",
+                "np.power({x}, {y} - 1) * (1 + {y} * np.log({x})) * {y_dot} * {dout}",
+            ),
+            (
+                "np.power({x}, {y} - 1) * (1 + {y} * np.log({x})) * {x_dot} * {dout}",
+                "np.log({x}) ** 2 * {out} * {y_dot} * {dout}",
+            ),
         ),
-        explain="abs multiplies {dout} by the sign of {x} (0 at 0)",
-        kink="{x}",
-        numpy_forward="np.abs({x})",
-        numpy_grads=("np.sign({x}) * {dout}",),
-        js_forward="Math.abs({x})",
-        js_grads=("{x} > 0 ? {dout} : {x} < 0 ? -{dout} : {x} == 0 ? 0.0 : NaN",),
-    ),
-    Gate(
-        name="max",
-        function="max",
-        variadic=True,
-        inputs=("x", "y"),
-        # The first input attaining the extreme wins; with a NaN, none does.
-        forward="{x} if {x} >= {y} else {y} if {y} > {x} else math.nan",
-        grads=(
-            "{dout} if {x} >= {y} else 0.0 if {x} < {y} else math.nan",
-            "{dout} if {y} > {x} else 0.0 if {y} <= {x} else math.nan",
+        js_seconds=(
+            (
+                "{y} * ({y} - 1) * Math.pow({x}, {y} - 2) * {x_dot} * {dout}",
+                "Math.pow({x}, {y} - 1) * (1 + {y} * Math.log({x})) * {y_dot} * {dout}",
+            ),
+            (
+                "Math.pow({x}, {y} - 1) * (1 + {y} * Math.log({x})) * {x_dot} * {dout}",
+                "Math.pow(Math.log({x}), 2) * {out} * {y_dot} * {dout}",
+            ),
         ),
-        explain="max routes {dout} to the input that won (the first, at a tie)",
-        explain_inputs=(
-            "max passes {dout} on to {x} if {x} won, else 0",
-            "max passes {dout} on to {y} if {y} won, else 0",
-        ),
-        kink="{x} - {y}",
-        numpy_forward="np.maximum({x}, {y})",
-        # Steps of the difference: NaN at NaN, as the value is; a tie is a
-        # difference of 0, at an infinity too (where inf - inf is NaN).
-        numpy_grads=(
-            "np.heaviside(np.where({x} == {y}, 0.0, {x} - {y}), 1.0) * {dout}",
-            "np.heaviside(np.where({x} == {y}, 0.0, {y} - {x}), 0.0) * {dout}",
-        ),
-        js_forward="Math.max({x}, {y})",
-        js_grads=(
-            "{x} >= {y} ? {dout} : {x} < {y} ? 0.0 : NaN",
-            "{y} > {x} ? {dout} : {y} <= {x} ? 0.0 : NaN",
+        second_explain=(
+            "pow gate: the slope {y}*{x}**({y}-1) moves by {y}*({y}-1)*{x}**({y}-2)"
+            " per nudge of {x} and {x}**({y}-1)*(1+{y}*log({x})) per nudge of {y};"
+            " the slope log({x})*{out} by that per nudge of {x} and log({x})**2*{out}"
+            " per nudge of {y}"
         ),
     ),
-    Gate(
-        name="maxc",  # with a constant, which wins a tie
-        called="max",
-        inputs=("x",),
-        params=("c",),
-        forward="max({x}, {c})",  # NaN first: Python's max keeps a NaN only there
-        grads=("{dout} if {x} > {c} else 0.0 if {x} <= {c} else math.nan",),
-        explain=(
-            "max passes {dout} on to {x} if {x} > {c}, else 0"
-            " (the constant wins a tie)"
-        ),
-        kink="{x} - {c}",
-        symbol="max(x, {c})",
-        numpy_forward="np.maximum({x}, {c})",
-        numpy_grads=("np.heaviside({x} - {c}, 0.0) * {dout}",),
-        js_forward="Math.max({x}, {c})",
-        js_grads=("{x} > {c} ? {dout} : {x} <= {c} ? 0.0 : NaN",),
-    ),
-    Gate(
-        name="min",
-        function="min",
-        variadic=True,
-        inputs=("x", "y"),
-        # The first input attaining the extreme wins; with a NaN, none does.
-        forward="{x} if {x} <= {y} else {y} if {y} < {x} else math.nan",
-        grads=(
-            "{dout} if {x} <= {y} else 0.0 if {x} > {y} else math.nan",
-            "{dout} if {y} < {x} else 0.0 if {y} >= {x} else math.nan",
-        ),
-        explain="min routes {dout} to the input that won (the first, at a tie)",
-        explain_inputs=(
-            "min passes {dout} on to {x} if {x} won, else 0",
-            "min passes {dout} on to {y} if {y} won, else 0",
-        ),
-        kink="{x} - {y}",
-        numpy_forward="np.minimum({x}, {y})",
-        numpy_grads=(  # as max's, the other way round
-            "np.heaviside(np.where({x} == {y}, 0.0, {y} - {x}), 1.0) * {dout}",
-            "np.heaviside(np.where({x} == {y}, 0.0, {x} - {y}), 0.0) * {dout}",
-        ),
-        js_forward="Math.min({x}, {y})",
-        js_grads=(
-            "{x} <= {y} ? {dout} : {x} > {y} ? 0.0 : NaN",
-            "{y} < {x} ? {dout} : {y} >= {x} ? 0.0 : NaN",
-        ),
-    ),
-    Gate(
-        name="minc",  # with a constant, which wins a tie
-        called="min",
-        inputs=("x",),
-        params=("c",),
-        forward="min({x}, {c})",  # NaN first: Python's min keeps a NaN only there
-        grads=("{dout} if {x} < {c} else 0.0 if {x} >= {c} else math.nan",),
-        explain=(
-            "min passes {dout} on to {x} if {x} < {c}, else 0"
-            " (the constant wins a tie)"
-        ),
-        kink="{x} - {c}",
-        symbol="min(x, {c})",
-        numpy_forward="np.minimum({x}, {c})",
-        numpy_grads=("np.heaviside({c} - {x}, 0.0) * {dout}",),
-        js_forward="Math.min({x}, {c})",
-        js_grads=("{x} < {c} ? {dout} : {x} >= {c} ? 0.0 : NaN",),
-    ),
-    Gate(
-        name="sum",
-        function="sum",
-        inputs=("x",),
-        forward="{x}",
-        grads=("{dout}",),
-        explain="the sum gate passes {dout} back to every element it added",
-        reduces=True,
-        numpy_forward="np.sum({x})",
-        numpy_grads=("{dout} * np.ones_like({x})",),
-    ),
-    Gate(
-        name="mean",
-        function="mean",
-        inputs=("x",),
-        forward="{x}",
-        grads=("{dout}",),
-        explain="the mean gate passes {dout}/n back to each of its n elements",
-        reduces=True,
-        numpy_forward="np.mean({x})",
-        # n as a Python int, which keeps float32 float32 (np.prod would not)
-        numpy_grads=("{dout} * np.ones_like({x}) / np.ones_like({x}).size",),
-    ),
+    *ELEMENTARY_GATES,
 )

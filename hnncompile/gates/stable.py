@@ -62,9 +62,20 @@ def _softplus(target: str, sign: str) -> str:
     )
 
 
-def _elementwise(name: str, gradient: str, explain: str) -> Gate:
+def _bell(target: str, sign: str) -> str:
+    """sigmoid(x) * sigmoid(-x), the slope of sigmoid (`sign` "", softplus's
+    second derivative) or its negative (`sign` "-", log_sigmoid's), written
+    e^-|x| / (1 + e^-|x|)^2: exp only ever sees a number <= 0."""
+    words = _WORDS[target]
+    small = f"{words['exp']}(-{words['abs']}({{x}}))"
+    square = f"Math.pow(1 + {small}, 2)" if target == "js" else f"(1 + {small}) ** 2"
+    return f"{sign}{small} / {square} * {{x_dot}} * {{dout}}"
+
+
+def _elementwise(name: str, gradient: str, explain: str, second: str) -> Gate:
     """softplus or log_sigmoid, written the same way on every target."""
     sign = "+" if name == "softplus" else "-"
+    bell = "" if name == "softplus" else "-"
     return Gate(
         name=name,
         function=name,
@@ -76,6 +87,10 @@ def _elementwise(name: str, gradient: str, explain: str) -> Gate:
         numpy_grads=(_spelled(gradient, "numpy") + " * {dout}",),
         js_forward=_softplus("js", sign),
         js_grads=(_spelled(gradient, "js") + " * {dout}",),
+        seconds=((_bell("python", bell),),),
+        numpy_seconds=((_bell("numpy", bell),),),
+        js_seconds=((_bell("js", bell),),),
+        second_explain=second,
     )
 
 
@@ -104,6 +119,9 @@ STABLE_GATES = (
         "(1 + e^-|{x}|) so that exp only ever sees a number <= 0; the forward "
         "is max({x}, 0) + log1p(e^-|{x}|), the same number as log(1 + e^{x}), "
         "and e^-|{x}| <= 1 never overflows",
+        "softplus's slope sigmoid({x}) moves by sigmoid({x})*sigmoid(-{x}) per "
+        "nudge of {x}, written e^-|{x}| / (1 + e^-|{x}|)**2 so that exp only "
+        "ever sees a number <= 0",
     ),
     _elementwise(
         "log_sigmoid",
@@ -112,6 +130,9 @@ STABLE_GATES = (
         "written as e^-max({x},0) / (1 + e^-|{x}|) so that exp only ever sees "
         "a number <= 0; the forward is min({x}, 0) - log1p(e^-|{x}|), the same "
         "number as log(sigmoid({x})), and finite where sigmoid({x}) rounds to 0",
+        "log_sigmoid's slope sigmoid(-{x}) moves by -sigmoid({x})*sigmoid(-{x}) "
+        "per nudge of {x}, written -e^-|{x}| / (1 + e^-|{x}|)**2 so that exp "
+        "only ever sees a number <= 0",
     ),
     Gate(
         name="log1p",
@@ -125,6 +146,8 @@ STABLE_GATES = (
         ),
         numpy_forward="np.log1p({x})",
         js_forward="Math.log1p({x})",
+        seconds=(("-{x_dot} / ((1 + {x}) * (1 + {x})) * {dout}",),),
+        second_explain="log1p's slope 1/(1+{x}) moves by -1/((1+{x})*(1+{x})) per nudge of {x}",
     ),
     Gate(
         name="expm1",
@@ -142,6 +165,11 @@ STABLE_GATES = (
         numpy_grads=("np.exp({x}) * {dout}",),
         js_forward="Math.expm1({x})",
         js_grads=("Math.exp({x}) * {dout}",),
+        seconds=(("{out_dot} * {dout}",),),
+        second_explain=(
+            "expm1's slope e^{x} is its own derivative: it moves by e^{x} times {x}'s"
+            " nudge, which is {out}'s nudge {out_dot}"
+        ),
     ),
     Gate(
         name="logsumexp",
@@ -159,6 +187,15 @@ STABLE_GATES = (
         reduces=True,
         numpy_forward="np.logaddexp.reduce(np.ravel({x}))",
         numpy_grads=("np.exp({x} - {out}) * {dout}",),
+        tangents=("{x_dot}",),
+        numpy_tangents=("np.sum(np.exp({x} - {out}) * {x_dot})",),
+        seconds=(("",),),
+        numpy_seconds=(("np.exp({x} - {out}) * ({x_dot} - {out_dot}) * {dout}",),),
+        second_explain=(
+            "logsumexp's slope, the softmax e^({x} - {out}), moves by itself times"
+            " ({x_dot} - {out_dot}), each element's nudge less the output's (on one"
+            " number, 0: it is that number)"
+        ),
     ),
     _along(
         "logsumexp_axis",
@@ -176,6 +213,21 @@ STABLE_GATES = (
         ),
         written="logsumexp({x}, axis={axis})",
         array_only="a reduction over an axis",
+        tangents=(
+            "(np.exp({x} - np.expand_dims({out}, {axis})) * {x_dot}).sum({axis})",
+        ),
+        seconds=(
+            (
+                "np.exp({x} - np.expand_dims({out}, {axis}))"
+                " * ({x_dot} - np.expand_dims({out_dot}, {axis}))"
+                " * np.expand_dims({dout}, {axis})",
+            ),
+        ),
+        second_explain=(
+            "logsumexp's slope, the softmax e^({x} - {out}) along axis {axis}, moves"
+            " by itself times ({x_dot} - {out_dot}), each element's nudge less the"
+            " output's"
+        ),
     ),
     _along(
         "logsumexp_keepdims",
@@ -190,6 +242,13 @@ STABLE_GATES = (
         ),
         written="logsumexp({x}, axis={axis}, keepdims=True)",
         array_only="a reduction over an axis",
+        tangents=("(np.exp({x} - {out}) * {x_dot}).sum({axis}, keepdims=True)",),
+        seconds=(("np.exp({x} - {out}) * ({x_dot} - {out_dot}) * {dout}",),),
+        second_explain=(
+            "logsumexp's slope, the softmax e^({x} - {out}) along axis {axis}, moves"
+            " by itself times ({x_dot} - {out_dot}), each element's nudge less the"
+            " output's"
+        ),
     ),
     Gate(
         name="softmax",
@@ -204,6 +263,17 @@ STABLE_GATES = (
         written="softmax({x})",
         array_only="softmax",
         symbol="softmax",
+        tangents=("{out} * ({x_dot} - np.sum({out} * {x_dot}))",),
+        seconds=(
+            (
+                "{out_dot} * ({dout} - np.sum({out} * {dout}))"
+                " - {out} * np.sum({out_dot} * {dout})",
+            ),
+        ),
+        second_explain=(
+            "the softmax's rule {out} * ({dout} - sum({out} * {dout})) moves as {out}"
+            " does: by {out_dot} in both places {out} appears"
+        ),
     ),
     _along(
         "softmax_axis",
@@ -217,6 +287,17 @@ STABLE_GATES = (
             "e^({x} - logsumexp({x})), the exp of a number <= 0: no overflow"
         ),
         written="softmax({x}, axis={axis})",
+        tangents=("{out} * ({x_dot} - ({out} * {x_dot}).sum({axis}, keepdims=True))",),
+        seconds=(
+            (
+                "{out_dot} * ({dout} - ({out} * {dout}).sum({axis}, keepdims=True))"
+                " - {out} * ({out_dot} * {dout}).sum({axis}, keepdims=True)",
+            ),
+        ),
+        second_explain=(
+            "the softmax's rule {out} * ({dout} - sum({out} * {dout})) moves as {out}"
+            " does: by {out_dot} in both places {out} appears"
+        ),
     ),
     Gate(
         name="log_softmax",
@@ -231,6 +312,12 @@ STABLE_GATES = (
         written="log_softmax({x})",
         array_only="log_softmax",
         symbol="log_softmax",
+        tangents=("{x_dot} - np.sum(np.exp({out}) * {x_dot})",),
+        seconds=(("-np.exp({out}) * {out_dot} * np.sum({dout})",),),
+        second_explain=(
+            "log_softmax's rule moves only through softmax({x}) = e^{out}, which moves"
+            " by e^{out} times {out}'s nudge {out_dot}"
+        ),
     ),
     _along(
         "log_softmax_axis",
@@ -244,6 +331,12 @@ STABLE_GATES = (
             "e^{out} <= 1 never overflows"
         ),
         written="log_softmax({x}, axis={axis})",
+        tangents=("{x_dot} - (np.exp({out}) * {x_dot}).sum({axis}, keepdims=True)",),
+        seconds=(("-np.exp({out}) * {out_dot} * {dout}.sum({axis}, keepdims=True)",),),
+        second_explain=(
+            "log_softmax's rule moves only through softmax({x}) = e^{out}, which moves"
+            " by e^{out} times {out}'s nudge {out_dot}"
+        ),
     ),
     Gate(
         name="cross_entropy",
@@ -273,5 +366,22 @@ STABLE_GATES = (
         array_only="cross_entropy",
         symbol="cross_entropy",
         reduces=True,
+        tangents=(
+            "np.mean((np.exp({x} - np.logaddexp.reduce({x}, axis=1, keepdims=True)) * {x_dot}).sum(1) - {x_dot}[np.arange({x}.shape[0]), {i}])",
+            "",
+        ),
+        seconds=(
+            (
+                "np.exp({x} - np.logaddexp.reduce({x}, axis=1, keepdims=True)) * ({x_dot} - (np.exp({x} - np.logaddexp.reduce({x}, axis=1, keepdims=True)) * {x_dot}).sum(1, keepdims=True))"
+                " / {x}.shape[0] * {dout}",
+                "",
+            ),
+            ("", ""),
+        ),
+        second_explain=(
+            "the cross-entropy's rule moves through softmax({x}, 1), whose nudge is"
+            " the softmax times {x_dot} less its softmax-weighted sum along the row;"
+            " the labels {i} are data and do not move"
+        ),
     ),
 )
