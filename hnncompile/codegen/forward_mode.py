@@ -20,79 +20,65 @@ does not move: `dout_dot` is 0, and no line carries it.
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 from typing import Collection
 
 from .. import naming
 from ..errors import CompileError
-from ..gates import GATES, Gate, fill
+from ..gates import GATES, fill
+from ..gates.tangent import joined
 from ..ir import Eqn, GateList, Wire
 from .plan import Names, plan_backward
 from .target import Target
 from .text import _body, _comment, _def, _header, _return, _tuple, _wrap
 
 
-def _tangent_rule(gate: Gate, target: str, moving: tuple[bool, ...]) -> str:
-    """The catalogue's tangent of `gate`'s output, given which inputs move."""
-    if hasattr(gate, "tangent"):
-        return gate.tangent(target, moving)
-    # THROWAWAY until the catalogue's rules land: each rule times a nudge.
-    rules = gate.code(target)[1]
-    return " + ".join(
-        f"({fill(rules[i], {**{p: '{' + p + '}' for p in gate.inputs + gate.params}, 'out': '{out}', 'dout': '{' + gate.inputs[i] + '_dot}'})})"
-        for i, m in enumerate(moving)
-        if m
+def _refused(gates: GateList, eqn: Eqn, error: NotImplementedError) -> CompileError:
+    """A CompileError at the gate whose rule the catalogue lacks ("the
+    second derivative of softmax is not in the catalogue yet")."""
+    return CompileError(
+        str(error),
+        line=eqn.line,
+        column=eqn.column,
+        filename=gates.filename,
+        source=gates.source,
     )
 
 
-def _second_rule(gate: Gate, target: str, i: int, moving: tuple[bool, ...]) -> str:
-    """The catalogue's part of the tangent of gradient rule `i` that comes
-    from the gate's inputs moving ("" where it is zero)."""
-    if hasattr(gate, "second"):
-        return gate.second(target, i, moving)
-    # THROWAWAY until the catalogue's rules land: a few gates, by hand.
-    by_input = {
-        "mul": ({1: "{y_dot} * {dout}"}, {0: "{x_dot} * {dout}"}),
-        "sigmoid": ({0: "(1 - 2 * {out}) * {out_dot} * {dout}"},),
-        "exp": ({0: "{out_dot} * {dout}"},),
-        "log": ({0: "-{x_dot} / ({x} * {x}) * {dout}"},),
-        "tanh": ({0: "-2 * {out} * {out_dot} * {dout}"},),
-        "square": ({0: "2 * {x_dot} * {dout}"},),
-        "div": (
-            {1: "-{y_dot} / ({y} * {y}) * {dout}"},
-            {
-                0: "-{x_dot} / ({y} * {y}) * {dout}",
-                1: "2 * {x} * {y_dot} / ({y} * {y} * {y}) * {dout}",
-            },
-        ),
-    }
-    if gate.name in (
-        "add",
-        "sub",
-        "neg",
-        "copy",
-        "sum",
-        "mean",
-        "relu",
-        "abs",
-        "max",
-        "min",
-        "maxc",
-        "minc",
-    ):
-        return ""
-    if gate.name not in by_input:
-        return None
-    return " + ".join(t for j, t in by_input[gate.name][i].items() if moving[j])
+def _tangent_rule(gates: GateList, eqn: Eqn, target: str, moving) -> str:
+    """The catalogue's tangent of `eqn`'s output, given which inputs move."""
+    try:
+        return GATES[eqn.gate].tangent(target, moving)
+    except NotImplementedError as error:
+        raise _refused(gates, eqn, error) from None
 
 
-def _second_words(gate: Gate, i: int, moving: tuple[bool, ...]) -> str:
-    """Why the second-derivative part is what it is, for the comment."""
-    words = getattr(gate, "second_explanation", None)
-    if callable(words):
-        return words(i, moving)
-    return "its local gradient changes as its inputs move"
+def _second_rule(
+    gates: GateList, eqn: Eqn, target: Target, i: int, moving, ranks: dict
+) -> str:
+    """The catalogue's part of the tangent of `eqn`'s gradient rule `i` that
+    comes from its inputs moving ("" where it is zero). The matrix product
+    has it for a matrix and for a vector other operand, picked as its rule
+    is (NumpyTarget.rules): by the operand's axes where known, else at run
+    time by `np.ndim`."""
+    gate = GATES[eqn.gate]
+    try:
+        if not gate.vector_grads or not any(moving):
+            return gate.second(target.name, i, moving)
+        matrix = gate.second(target.name, i, moving)
+        vector = gate.second(target.name, i, moving, vector=True)
+    except NotImplementedError as error:
+        raise _refused(gates, eqn, error) from None
+    other, placeholder = eqn.args[1 - i], gate.inputs[1 - i]
+    axes = 0 if not isinstance(other, Wire) else ranks.get(other.name)
+    if axes == 1:
+        return vector
+    if axes is not None or matrix == vector:
+        return matrix
+    return f"({matrix}) if np.ndim({{{placeholder}}}) == 2 else ({vector})"
+
+
+_MOVES = "its local gradient moves as its inputs do"
 
 
 @dataclasses.dataclass
@@ -104,6 +90,10 @@ class _Tangents:
     dot: dict[str, str]  # an identifier (a wire's or a gradient's) -> its tangent
     moving: set[str]  # the wires with a tangent
     grads: set[str] = dataclasses.field(default_factory=set)  # gradients with one
+    # hvp: how many gradients each gate sends, and the gates whose tangent
+    # lines have their comment
+    sent: dict[str, int] = dataclasses.field(default_factory=dict)
+    explained: set[str] = dataclasses.field(default_factory=set)
 
     @classmethod
     def of(cls, gates: GateList, wrt: frozenset[str]) -> _Tangents:
@@ -149,7 +139,7 @@ def forward_with_tangents(
         if not any(flags) or eqn.out in data:
             continue
         gate = GATES[eqn.gate]
-        template = _tangent_rule(gate, target.name, flags)
+        template = _tangent_rule(gates, eqn, target.name, flags)
         if not template:
             continue
         values = tangents.values(eqn)
@@ -276,6 +266,7 @@ def hvp_module(
     tangents = _Tangents.of(gates, chosen)
     names = tangents.names
     plan = plan_backward(gates, chosen, target)
+    tangents.sent = {eqn.out: len(targets) for eqn, targets in plan.steps}
     body = []
     if comments:
         body.append("# forward pass, each value with its tangent")
@@ -341,35 +332,29 @@ def _gradient_tangent(
     terms = []
     if from_above:  # the same rule, on the tangent of the gradient from above
         terms.append(fill(rule, {**values, "dout": values["dout_dot"]}))
-    second = _second_rule(gate, target.name, i, flags) if any(flags) else ""
-    if second is None:
-        raise CompileError(
-            f"the second derivative of {gate.title} is not in the catalogue yet",
-            line=eqn.line,
-            column=eqn.column,
-            filename=gates.filename,
-            source=gates.source,
-        )
+    second = _second_rule(gates, eqn, target, i, flags, plan.ranks)
     if second:
         terms.append(fill(second, values))
     if not terms:
         return []
-    value = " + ".join(_term(t) for t in terms) if len(terms) > 1 else terms[0]
+    value = joined(terms)
     arg = eqn.args[i].name
     grad = names.grad[arg]
     grad_dot = tangents.dot[grad]
     lines = []
-    if comments:
+    if comments and eqn.out not in tangents.explained:  # once for the gate
+        tangents.explained.add(eqn.out)
+        whose = f"{grad}'s tangent" if tangents.sent[eqn.out] == 1 else "the tangents"
         if not second:
             why = f"the same rule on {values['dout_dot']}"
         elif not from_above:
-            why = _second_words(gate, i, flags)
+            why = fill(gate.second_explain or _MOVES, values)
         else:
             why = (
-                f"the same rule on {values['dout_dot']}, plus "
-                f"{_second_words(gate, i, flags)}"
+                f"the same rule on {values['dout_dot']}; and "
+                f"{fill(gate.second_explain or _MOVES, values)}"
             )
-        lines += _comment(f"{grad}'s tangent: {why}")
+        lines += _comment(f"{whose}: {why}")
     first = grad not in tangents.grads
     tangents.grads.add(grad)
     if gate.scatter:
@@ -379,13 +364,3 @@ def _gradient_tangent(
     if first:
         return lines + [f"{grad_dot} = {value}"]
     return lines + [target.added(grad_dot, value)]
-
-
-def _term(text: str) -> str:
-    """`text` bracketed where `a + text` would read it otherwise: a
-    conditional expression (`x if c else y`)."""
-    try:
-        body = ast.parse(text, mode="eval").body
-    except SyntaxError:  # JavaScript: `c ? a : b`
-        return f"({text})" if " ? " in text else text
-    return f"({text})" if isinstance(body, (ast.IfExp, ast.Lambda)) else text
