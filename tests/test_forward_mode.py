@@ -499,3 +499,109 @@ def test_hvp_refuses_a_gate_whose_second_derivative_is_missing(monkeypatch):
     assert "the second derivative of sigmoid" in str(error)
     assert "is not in the catalogue yet" in str(error)
     assert (error.line, error.column) == (2, 5)
+
+
+def _lecture_mlp(n: int = 6, hidden: int = 8):
+    """The lecture's forward pass (examples/makemore_mlp_forward.hnn): a
+    point, the data, and the same loss in JAX."""
+    rng = np.random.default_rng(7)
+    point = {
+        "C": rng.normal(size=(27, 10)),
+        "Xb": rng.integers(0, 27, size=(n, 3)),
+        "W1": rng.normal(size=(30, hidden)) * 0.3,
+        "b1": rng.normal(size=(hidden,)) * 0.1,
+        "n": n,
+        "bngain": 1 + 0.1 * rng.normal(size=(1, hidden)),
+        "bnbias": 0.1 * rng.normal(size=(1, hidden)),
+        "W2": rng.normal(size=(hidden, 27)) * 0.3,
+        "b2": rng.normal(size=(27,)) * 0.1,
+        "Yb": rng.integers(0, 27, size=(n,)),
+    }
+    Xb, Yb = point["Xb"], point["Yb"]
+
+    def loss(C, W1, b1, bngain, bnbias, W2, b2):
+        hprebn = C[Xb].reshape(n, -1) @ W1 + b1
+        bndiff = hprebn - hprebn.sum(0, keepdims=True) / n
+        bnvar = (bndiff**2).sum(0, keepdims=True) / (n - 1)
+        h = jnp.tanh(bngain * bndiff * (bnvar + 1e-5) ** -0.5 + bnbias)
+        logprobs = jax.nn.log_softmax(h @ W2 + b2, axis=1)
+        return -logprobs[jnp.arange(n), Yb].mean()
+
+    return point, loss
+
+
+@pytest.mark.parametrize("shaped", [False, True])
+def test_the_lectures_mlp_hvp_is_jaxs(shaped):
+    point, loss = _lecture_mlp()
+    shapes = {k: np.shape(v) for k, v in point.items()} if shaped else None
+    f = hnncompile.compile_file(
+        ROOT / "examples" / "makemore_mlp_forward.hnn", target="numpy", shapes=shapes
+    )
+    params = ("C", "W1", "b1", "bngain", "bnbias", "W2", "b2")
+    assert f.wrt == params
+    rng = np.random.default_rng(8)
+    v = [rng.normal(size=np.shape(point[name])) for name in params]
+    primals = tuple(point[name] for name in params)
+    value, value_dot = f.jvp(**point, tangents=v)
+    want, want_dot = jax.jvp(loss, primals, tuple(v))
+    np.testing.assert_allclose([value, value_dot], [want, want_dot], rtol=1e-9)
+    grad = jax.grad(loss, argnums=tuple(range(len(params))))
+    _, want = jax.jvp(grad, primals, tuple(v))
+    for got, w, name in zip(f.hvp(**point, v=v), want, params):
+        assert np.shape(got) == np.shape(point[name]), name
+        np.testing.assert_allclose(got, w, rtol=1e-8, atol=1e-11, err_msg=name)
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        "scores = X @ W + b; loss = mean(logsumexp(scores, 1)) + 0.5 * reg * sum(W * W)",
+        "scores = X @ W + b; loss = sum(-log_softmax(scores, 1)) / 4 + sum(W * W) * reg",
+        "scores = X @ W + b; p = softmax(scores, 1); loss = sum(p * p) * reg",
+    ],
+)
+def test_the_stable_reductions_hvp_is_jaxs(program):
+    rng = np.random.default_rng(9)
+    point = {
+        "X": rng.normal(size=(4, 3)),
+        "W": rng.normal(size=(3, 5)),
+        "b": rng.normal(size=(1, 5)),
+        "reg": 0.7,
+    }
+    namespace = {
+        "logsumexp": lambda x, axis: jax.scipy.special.logsumexp(x, axis=axis),
+        "log_softmax": lambda x, axis: jax.nn.log_softmax(x, axis=axis),
+        "softmax": lambda x, axis: jax.nn.softmax(x, axis=axis),
+        "mean": jnp.mean,
+        "sum": jnp.sum,
+        "log": jnp.log,
+    }
+
+    def loss(*args):
+        local = dict(namespace, **dict(zip(point, args)))
+        exec(program.replace("; ", "\n"), local)
+        return local["loss"]
+
+    f = hnncompile.compile(program, target="numpy")
+    assert f.wrt == tuple(point)
+    primals = tuple(point.values())
+    v = tuple(rng.normal(size=np.shape(p)) for p in primals)
+    np.testing.assert_allclose(f.jvp(**point, tangents=v), jax.jvp(loss, primals, v))
+    _, want = jax.jvp(jax.grad(loss, argnums=(0, 1, 2, 3)), primals, v)
+    for got, w in zip(f.hvp(**point, v=v), want):
+        np.testing.assert_allclose(got, w, rtol=1e-9, atol=1e-12)
+
+
+def test_a_deep_chain_has_its_jvp_and_hvp():
+    """20,000 gates, twenty times Python's recursion limit: no walk recurses."""
+    n = 20_000
+    program = "x1 = a*b\n" + "".join(
+        f"x{i + 1} = x{i} * 0.999 + a\n" for i in range(1, n)
+    )
+    f = hnncompile.compile(program, comments=False)
+    value, value_dot = f.jvp(0.5, 2.0, [1.0, 0.0])
+    assert value == f(0.5, 2.0)
+    assert math.isclose(value_dot, f.backward(0.5, 2.0)[0])
+    # f is 0.999**(n-1) * a*b + (terms in a alone): d2f/da db = 0.999**(n-1)
+    d2_da_db, d2_db2 = f.hvp(0.5, 2.0, [0.0, 1.0])
+    assert math.isclose(d2_da_db, 0.999 ** (n - 1), rel_tol=1e-9) and d2_db2 == 0.0
