@@ -3,7 +3,8 @@
 Each takes a program as FILE (`-`: standard input) or `-e PROGRAM`, and the
 study commands a point as NAME=VALUE (trace, draw and explore start an
 input not given at 1). `compile -o` picks the target from the output's
-name (.js, .mjs) unless --target says otherwise; `--version` prints it.
+name (.js, .mjs) unless --target says otherwise; `compile --mode jvp|hvp`
+writes the forward-mode module instead; `--version` prints it.
 
 Programs of vectors and matrices (SPEC section 5) run on the numpy
 target: the study commands pick it for a program the python target
@@ -40,14 +41,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from . import (
-    TARGETS,
-    CompiledFunction,
-    CompileError,
-    CompileWarning,
-    _decode,
-    compile,
-)
+from . import TARGETS, CompiledFunction, CompileError, CompileWarning, _decode, compile
 from .commandline import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, UserMistake
 from .commandline import study
 from .commandline.points import parse_shapes
@@ -61,6 +55,8 @@ STDOUT = "-"  # `compile -o -`, as FILE `-` is standard input
 # (any Python target: python or numpy); other names take any target.
 JS_SUFFIXES = (".js", ".mjs")
 PYTHON_SUFFIXES = (".py",)
+# compile --mode: the attribute of the compiled object holding each module
+MODULES = {"backward": "source", "jvp": "jvp_source", "hvp": "hvp_source"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -152,6 +148,13 @@ def _parser() -> argparse.ArgumentParser:
         help="module: the generated code (default); gates: the gate list; "
         "passes: the gate list before and after the stability rewrites and "
         "each optimisation pass",
+    )
+    compile_.add_argument(
+        "--mode",
+        choices=tuple(MODULES),
+        default="backward",
+        help="backward: forward and backward (default); jvp: forward, each line "
+        "with its tangent's; hvp: the Hessian times a vector (python, numpy)",
     )
     compile_.set_defaults(run=_compile)
 
@@ -441,7 +444,7 @@ def _compile(args) -> int:
         )
         return EXIT_BAD_INPUT
     if args.emit == "module":
-        text = f.source
+        text = getattr(f, MODULES[args.mode])
     elif args.emit == "gates":
         text = f"{f.gates}\n"
     else:

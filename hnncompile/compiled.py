@@ -49,6 +49,11 @@ class CompiledFunction:
         backward(*inputs, dout=1.0) -> tuple of gradients, one per `wrt` input.
         value_and_grad(*inputs, dout=1.0) -> (value, gradients) in one pass
             (generated on its first call).
+        jvp(*inputs, tangents) -> (value, tangent of the value): forward
+            mode, one tangent per `wrt` input; hvp(*inputs, v) -> the
+            Hessian times v, one entry per `wrt` input; hessian(*inputs) ->
+            the Hessian as a list of lists (numbers only). Their modules
+            (jvp_source, hvp_source) are generated on first use.
         The gradient from above, dout, is the argument after the inputs, or
         the keyword `dout` unless an input has that name (then `dout=` is
         the input). Every input may be given by keyword, `self` included.
@@ -73,6 +78,8 @@ class CompiledFunction:
         self.value_and_grad: Callable[..., Any] = self._build_value_and_grad
         self._value_and_grad_source: str | None = None
         self._trace: Callable[..., Any] | None = None  # see trace.py
+        # mode ("jvp", "hvp") -> (its module, its function), made on first use
+        self._forward_modes: dict[str, tuple[str, Callable[..., Any]]] = {}
         # The functions come from `module.runnable`: `source` itself, except
         # that a JavaScript module cannot run here, so a `js` object calls
         # the same gates' Python module.
@@ -131,6 +138,112 @@ class CompiledFunction:
                 self.gates, wrt=self.wrt, target=self._runs_as
             )
         return self._value_and_grad_source
+
+    # -- forward mode and second derivatives (codegen/forward_mode.py) -----
+
+    def _forward_mode(self, mode: str) -> tuple[str, Callable[..., Any]]:
+        """The jvp or hvp module and its function, generated on first use;
+        a js object's function is the python target's, and a numba one's
+        the numpy target's (the module is the object's own target's)."""
+        made = self._forward_modes.get(mode)
+        if made is None:
+            source = runnable = self._forward_source(mode, self.target)
+            runs = "numpy" if codegen.TARGETS[self.target].broadcasts else "python"
+            if self.target != runs:
+                runnable = self._forward_source(mode, runs)
+            made = (source, load_module(runnable, self.output)[mode])
+            self._forward_modes[mode] = made
+        return made
+
+    def _forward_source(self, mode: str, target: str) -> str:
+        if target not in codegen.FORWARD_MODE_TARGETS:
+            return ""  # no module of its own to show (see _source_of)
+        return codegen.generate_forward_mode(
+            self.gates, mode, wrt=self.wrt, target=target
+        )
+
+    def _source_of(self, mode: str) -> str:
+        if self.target not in codegen.FORWARD_MODE_TARGETS:
+            raise ValueError(
+                f"the {self.target} target writes no {mode} module yet (f.{mode} "
+                "runs the numpy target's): compile with target='numpy' to read it"
+            )
+        return self._forward_mode(mode)[0]
+
+    @property
+    def jvp_source(self) -> str:
+        """The module of `jvp(*inputs, *tangents)`: forward, each line
+        followed by its tangent's line (generated on first use)."""
+        return self._source_of("jvp")
+
+    @property
+    def hvp_source(self) -> str:
+        """The module of `hvp(*inputs, *v)`: forward with its tangents, then
+        backward, each line followed by its tangent's (generated on first use)."""
+        return self._source_of("hvp")
+
+    def _with_vector(
+        self, mode: str, word: str, args: tuple, kwargs: dict[str, Any]
+    ) -> list[Any]:
+        """The arguments of the generated jvp or hvp: the inputs (positional,
+        by keyword or both), then the vector `word` (the last positional
+        argument, or that keyword), one entry per wrt input."""
+        if word in kwargs and word not in self.inputs:
+            vector = kwargs.pop(word)
+        elif args:
+            args, vector = args[:-1], args[-1]
+        else:
+            raise TypeError(
+                f"f.{mode} wants {word} after the inputs: f.{mode}(*inputs, {word})"
+            )
+        point = self.bind(*args, **kwargs)
+        listed = ", ".join(self.wrt) or "none"
+        if isinstance(vector, (str, bytes)) or not hasattr(vector, "__len__"):
+            raise TypeError(
+                f"f.{mode}'s {word} is a sequence with one entry per wrt input "
+                f"({listed}), not {type(vector).__name__}: [1.0, 0.0, ...]"
+            )
+        if len(vector) != len(self.wrt):
+            raise ValueError(
+                f"f.{mode} takes {len(self.wrt)} {word} entries, one per wrt "
+                f"input ({listed}) in input order, and was given {len(vector)}"
+            )
+        return [*(point[name] for name in self.inputs), *vector]
+
+    def jvp(self, /, *args: Any, **kwargs: Any) -> tuple[Any, Any]:
+        """The value and its tangent (the directional derivative):
+        `f.jvp(*inputs, tangents)`, `tangents` a sequence with one entry per
+        wrt input, in input order; the other inputs are held constant."""
+        return self._forward_mode("jvp")[1](
+            *self._with_vector("jvp", "tangents", args, kwargs)
+        )
+
+    def hvp(self, /, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
+        """The Hessian times v, one entry per wrt input (the tangent of each
+        input's gradient along v): `f.hvp(*inputs, v)`, `v` a sequence with
+        one entry per wrt input, in input order."""
+        return self._forward_mode("hvp")[1](
+            *self._with_vector("hvp", "v", args, kwargs)
+        )
+
+    def hessian(self, /, *args: Any, **kwargs: Any) -> list[list[float]]:
+        """The Hessian at a point: `H[i][j]` is d2f/dw_i dw_j over the wrt
+        inputs, in input order, from one hvp per input (of the output's sum,
+        where it is an array). The wrt inputs must be numbers (an array is a
+        TypeError: use hvp); the others, held constant, may be arrays."""
+        point = self.bind(*args, **kwargs)
+        for name in self.wrt:
+            shape = array_shape(point[name])
+            if shape is not None:
+                raise TypeError(
+                    f"f.hessian takes numbers, and input {name!r} is {shape}: for "
+                    "arrays use f.hvp(*inputs, v), the Hessian times v"
+                )
+        hvp = self._forward_mode("hvp")[1]
+        values = [point[name] for name in self.inputs]
+        n = len(self.wrt)
+        columns = [hvp(*values, *(float(i == j) for i in range(n))) for j in range(n)]
+        return [[float(columns[j][i]) for j in range(n)] for i in range(n)]
 
     def grad(self, /, *args: Any, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
         """The value and a dict of gradients, one per `wrt` input:

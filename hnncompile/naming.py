@@ -30,6 +30,7 @@ OUTPUT_NAME = "out"
 GRADIENT_PREFIX = "d"
 UPSTREAM_GRADIENT = "dout"  # backward's parameter: the gradient on the output
 INLINED_SEPARATOR = "_"  # between a call's name and a function's local: h1_q
+TANGENT_SUFFIX = "_dot"  # a tangent's name: the value's or the gradient's + this
 
 # Names the generated code uses for itself, so a wire may not take them.
 GENERATED_CODE_NAMES = frozenset(
@@ -145,3 +146,17 @@ def gradient_names(python_names: dict[str, str], output: str) -> dict[str, str]:
         grads[wire] = _first_free(candidates, taken)
         taken.add(grads[wire])
     return grads
+
+
+def tangent_names(names: Iterable[str], taken: Iterable[str]) -> dict[str, str]:
+    """Map each identifier in `names` (wires' and gradients' identifiers) to
+    its tangent's: `q_dot` for `q`, `dq_dot` for `dq`; `q_dot_2`, ... where
+    that is already a name in `taken` (the source's and the generated
+    code's) or an earlier tangent's."""
+    taken = set(taken) | RESERVED
+    dots = {}
+    for name in names:
+        if name not in dots:
+            dots[name] = _first_free([f"{name}{TANGENT_SUFFIX}"], taken)
+            taken.add(dots[name])
+    return dots

@@ -22,6 +22,9 @@ The package, one idea a module:
                     `unbroadcast`, temporaries released at their last use)
   js_target.py      an ES module in the tutorial's JavaScript, wrapped as
                     prettier wraps it
+  forward_mode.py   the `jvp` and `hvp` modules: forward's lines each with
+                    its tangent's, and for hvp backward's lines each with
+                    its tangent's (the forward mode of backward)
   numba_target.py   one loop over the elements, compiled by Numba, its body
                     the python target's lines (numba_loops.py: the loops of
                     a program with sum or mean; numba_text.py: the text)
@@ -31,8 +34,8 @@ where a target writes it differently, a few lines in that target's module.
 
 The entry points: `generate_module` (what the compiled object needs, once),
 `generate` (the module's text), `generate_value_and_grad` (the fast path),
-`generate_trace` (for the study tools) and `generate_switches` (for the
-gradient checker).
+`generate_trace` (for the study tools), `generate_switches` (for the
+gradient checker) and `generate_forward_mode` (the jvp and hvp modules).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from dataclasses import dataclass
 from typing import Collection, Mapping
 
 from ..ir import Eqn, GateList
+from . import forward_mode
 from .js_target import JsTarget
 from .numba_target import NumbaTarget
 from .numpy_target import FLOATS, UNBROADCAST, NumpyTarget
@@ -69,6 +73,7 @@ __all__ = [
     "broadcast_sources",
     "contribution_counts",
     "generate",
+    "generate_forward_mode",
     "generate_module",
     "generate_switches",
     "generate_trace",
@@ -183,3 +188,32 @@ def generate_switches(gates: GateList, target: str = "python") -> tuple[str, lis
     lies within its step. It is not part of the user's module.
     """
     return TARGETS[target].switches_module(gates)
+
+
+# The targets that write jvp and hvp modules (numba: not yet).
+FORWARD_MODE_TARGETS = ("python", "numpy", "js")
+
+
+def generate_forward_mode(
+    gates: GateList,
+    mode: str,
+    *,
+    wrt: Collection[str] | None = None,
+    comments: bool = True,
+    target: str = "python",
+) -> str:
+    """The standalone module of `jvp` (`mode="jvp"`) or `hvp` (`"hvp"`) for
+    `gates` in `target`'s language (python, numpy or js), as text: see
+    forward_mode.py. Raises ValueError for another target or mode, and
+    CompileError at a gate the target cannot write (or, for hvp, whose
+    second derivative the catalogue lacks)."""
+    if target not in FORWARD_MODE_TARGETS:
+        raise ValueError(
+            f"the {target} target has no {mode} module: the targets that "
+            f"write one are {', '.join(FORWARD_MODE_TARGETS)}"
+        )
+    write = {"jvp": forward_mode.jvp_module, "hvp": forward_mode.hvp_module}
+    if mode not in write:
+        raise ValueError(f"unknown mode {mode!r}: jvp or hvp")
+    chosen = frozenset(gates.inputs if wrt is None else wrt) - gates.data
+    return write[mode](TARGETS[target], gates, chosen, comments)

@@ -17,7 +17,7 @@ A target that cannot do an operation says so in one place: `refuses`.
 
 from __future__ import annotations
 
-from typing import Any, Collection
+from typing import Any, Callable, Collection
 
 from .. import naming
 from ..errors import CompileError
@@ -240,6 +240,7 @@ class Target:
         propagate_copies: bool = False,
         plan: BackwardPlan | None = None,
         returned: dict[str, str] | None = None,
+        then: Callable[[Eqn, int], list[str]] | None = None,
     ) -> list[str]:
         """Recompute what the rules need, then one line per local gradient.
 
@@ -248,6 +249,8 @@ class Target:
         wire's gradient is the gate's own, under its name. Given `returned` as
         well (the fast path), inputs are such wires too: `returned` is filled
         with the name each input's gradient is returned under (`dc` is `dt2`).
+        `then(eqn, i)` gives lines to write after the one sending `eqn`'s
+        gradient to its input `i` (hvp's tangent lines: forward_mode.py).
         """
         if plan is None:
             plan = plan_backward(gates, wrt, self)
@@ -303,6 +306,7 @@ class Target:
                     first = grad not in assigned
                     lines += self.scattered(grad, gate, values, value, first)
                     assigned.add(grad)
+                    lines += then(eqn, i) if then else []
                     continue
                 contribution = fill(rules[i], values)
                 if (eqn.out, i) in plan.summed:
@@ -312,6 +316,7 @@ class Target:
                 if grad not in assigned:
                     lines.append(f"{grad} = {contribution}")
                     assigned.add(grad)
+                    lines += then(eqn, i) if then else []
                     continue
                 if comments and grad not in branched:
                     branched.add(grad)
@@ -320,6 +325,7 @@ class Target:
                         "the gradients from its branches add up"
                     )
                 lines.append(self.added(grad, contribution))
+                lines += then(eqn, i) if then else []
         if returned is not None:
             returned.update((name, names.grad[name]) for name in gates.inputs)
         for name in gates.inputs:
