@@ -406,3 +406,25 @@ def test_a_second_process_loads_the_compiled_loops_from_the_cache(tmp_path):
     cached = list((tmp_path / "__pycache__").glob("*backward_loop*.nbc"))
     assert cached and list((tmp_path / "__pycache__").glob("*.nbi"))
     assert run() == [1, 0]  # ...and loaded from it: no compiling
+
+
+def test_the_benchmark_says_which_goals_are_met():
+    """benchmarks/fused.py ends with the issue's three goals, each met or
+    missed on each program, with the ratio it is about."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "fused_benchmark", ROOT / "benchmarks" / "fused.py"
+    )
+    fused = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fused)
+    rows = [
+        {"program": "neuron", "vs_numpy": 0.3, "vs_jax": 1.25, "floor_ratio": 4.0},
+        {"program": "net", "vs_numpy": 0.34, "floor_ratio": 4.5},
+    ]
+    assert fused.goals(rows) == [
+        "at least 3x faster than the numpy target: neuron: met (0.30); "
+        "net: MISSED (0.34)",
+        "no slower than jax.jit: neuron: MISSED (1.25); net: not measured",
+        "within 4x of the memory floor: neuron: met (4.00); net: MISSED (4.50)",
+    ]
