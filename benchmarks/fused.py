@@ -25,6 +25,7 @@ A benchmark, not a test: timings on shared machines are noisy.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -83,8 +84,12 @@ def main(argv: list[str] | None = None) -> list[dict]:
 
 
 def _table(options) -> list[dict]:
+    import numba
+
     others = [t for t in options.tools.split(",") if t]
+    load = ", ".join(f"{n:.2f}" for n in os.getloadavg())
     print(f"value + gradient on the weights over {options.points:,} points")
+    print(f"(numba on {numba.get_num_threads()} threads; load average {load})")
     print(f"(median of {options.rounds} interleaved rounds; ratios: numba's time")
     print("over the others', so 0.25 is 4x faster; the floor's ratio is numba's")
     print("time over the floor's)\n")
@@ -137,7 +142,33 @@ def _table(options) -> list[dict]:
         cells.append(f"{first_call:.2f} s")
         print("| " + " | ".join(cells) + " |")
         rows.append(row)
+    print()
+    for line in goals(rows):
+        print(line)
     return rows
+
+
+# The issue's goals: numba's time over each other's at most this.
+GOALS = [
+    ("vs_numpy", 1 / 3, "at least 3x faster than the numpy target"),
+    ("vs_jax", 1.0, "no slower than jax.jit"),
+    ("floor_ratio", 4.0, "within 4x of the memory floor"),
+]
+
+
+def goals(rows: list[dict]) -> list[str]:
+    """Each goal, met or not on each program, with the ratio it is about."""
+    lines = []
+    for key, limit, goal in GOALS:
+        verdicts = []
+        for row in rows:
+            if key not in row:
+                verdicts.append(f"{row['program']}: not measured")
+                continue
+            met = "met" if row[key] <= limit else "MISSED"
+            verdicts.append(f"{row['program']}: {met} ({row[key]:.2f})")
+        lines.append(f"{goal}: " + "; ".join(verdicts))
+    return lines
 
 
 if __name__ == "__main__":

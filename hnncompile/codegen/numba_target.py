@@ -133,7 +133,8 @@ class _Identifiers:
     elements (`a_all`), each gradient's array and sum (`da_all`, `da_sum`)."""
 
     FIXED = (
-        *("floats", "unbroadcast", "elements", "gradient_arrays", "gradient"),
+        *("floats", "unbroadcast", "elements", "element", "gradient_arrays"),
+        "gradient",
         *("broadcast", "run", "PARALLEL_FROM", "in_chunks"),
         *("i", "start", "stop", "sums", "shape", "chunks", "n", "arrays"),
         *("values", "dtype", "grads"),

@@ -21,13 +21,35 @@ PARALLEL_FROM = 100_000
 
 _ELEMENTS = '''
 def elements(shape, *inputs):
-    """Each input broadcast to `shape`, as a flat array of its elements: a
-    view, not a copy, for an array of that shape or for one number (all of
-    whose elements are that number); a copy for an array broadcast along
-    some axes."""
-    return [np.broadcast_to(x, shape).reshape(-1) for x in inputs]
+    """What a loop reads of each input broadcast to `shape`: one number (an
+    array of one element too) as that number; an array as the flat array of
+    its elements, a view of an array of that shape, a copy of one broadcast
+    along some axes."""
+    return [
+        np.asarray(x).reshape(-1)[0]
+        if np.size(x) == 1
+        else np.ascontiguousarray(np.broadcast_to(x, shape)).reshape(-1)
+        for x in inputs
+    ]
 
 
+def element(x, i):
+    """Element i of what `elements` gave: x[i] of an array, x itself for one
+    number."""
+    return x[i] if np.ndim(x) else x
+
+
+@numba.extending.overload(element)
+def element_compiled(x, i):
+    """`element` as Numba compiles it. Numba compiles a loop once for each
+    mix of numbers and arrays it is called with, so the choice is made then,
+    not at every element: a weight that is one number is read once, and
+    stays in a register."""
+    if isinstance(x, numba.types.Number):
+        return lambda x, i: x
+    return lambda x, i: x[i]
+'''.strip("\n")
+_SHAPES = '''
 def broadcast(*inputs):
     """The shape of the inputs broadcast together: the loop's elements."""
     return np.broadcast_shapes(*(np.shape(x) for x in inputs))
@@ -36,20 +58,20 @@ def broadcast(*inputs):
 def gradient_arrays(shape, dtype, *inputs):
     """Where a loop writes each input's gradient, one element per step: for
     an input of more than one element, an array of the loop's size; for one
-    number, an empty array (the loop adds its gradient up instead)."""
+    number, None (the loop adds its gradient up instead)."""
     n = math.prod(shape)
-    return [np.empty(n if np.size(x) > 1 else 0, dtype) for x in inputs]
+    return [None if np.size(x) == 1 else np.empty(n, dtype) for x in inputs]
 '''.strip("\n")
 _RUN = '''
-def gradient(total, each, like, shape):
+def gradient(total, each, like, shape, dtype):
     """An input's gradient from one loop, in the input's shape: the elements
     the loop wrote, summed over the axes along which the input was
     broadcast; or, for one number, the sum the loop added up."""
-    if each.size:
+    if each is not None:
         return unbroadcast(each.reshape(shape), like)
     if np.ndim(like):
-        return np.full(np.shape(like), total, each.dtype)
-    return each.dtype.type(total)
+        return np.full(np.shape(like), total, dtype)
+    return dtype.type(total)
 
 
 # Below this many elements one thread is faster than several.
@@ -81,7 +103,7 @@ def {name}(chunks, n, sums, *arrays):
 
 # The helpers' functions (their own locals need no fresh names: only the
 # wrappers call them, and only by these names).
-HELPERS = ("elements", "broadcast", "gradient_arrays", "gradient", "run")
+HELPERS = ("elements", "element", "broadcast", "gradient_arrays", "gradient", "run")
 _NJIT = '@numba.njit(cache=True, error_model="numpy")'
 
 
@@ -91,12 +113,13 @@ def helpers(ids, comments: bool) -> list[str]:
             FLOATS,
             UNBROADCAST,
             _ELEMENTS,
+            _SHAPES,
             _RUN.replace("{parallel_from}", f"{PARALLEL_FROM:_}"),
         ]
     )
     for helper in HELPERS:  # each under the name naming.fresh gave it
         if ids[helper] != helper:
-            text = re.sub(rf"(?<![.\w]){helper}(?=\()", ids[helper], text)
+            text = re.sub(rf"(?<![.\w]){helper}(?=[()])", ids[helper], text)
     return [text, "", ""]
 
 
@@ -158,7 +181,8 @@ def _level(loops, loop) -> str:
 
 
 def _reads(inputs, value, ids) -> list[str]:
-    return [f"{value[i]} = {ids[f'{value[i]}_all']}[{ids['i']}]" for i in inputs]
+    element, i = ids["element"], ids["i"]
+    return [f"{value[x]} = {element}({ids[f'{value[x]}_all']}, {i})" for x in inputs]
 
 
 def _kernel(name, params, doc, sums, body, ids) -> list[str]:
@@ -204,7 +228,7 @@ def _backward_body(target, gates, names, loop: Loop, ids, forward_lines, comment
     body = _reads(loop.backward_inputs, value, ids)
     if loop.writes_output:
         dout = grad[gates.output]
-        body.append(f"{dout} = {ids[f'{dout}_all']}[{ids['i']}]")
+        body += _reads([gates.output], grad, ids)
     body += target.backward_body(
         gates,
         frozenset(loop.grad_inputs),
@@ -224,8 +248,9 @@ def _backward_body(target, gates, names, loop: Loop, ids, forward_lines, comment
     for i in loop.grad_inputs:
         each, total = ids[f"{grad[i]}_all"], ids[f"{grad[i]}_sum"]
         body += [
-            f"{total} += {grad[i]}",
-            f"if {each}.size:",
+            f"if {each} is None:",
+            f"    {total} += {grad[i]}",
+            "else:",
             f"    {each}[{ids['i']}] = {grad[i]}",
         ]
     for g in loop.grad_given:

@@ -175,7 +175,7 @@ def _backward_pass(gates, names, loops, loop, ids, assigned, comments) -> list[s
     for j, i in enumerate(loop.grad_inputs):
         part = (
             f"{ids['gradient']}({ids['sums']}[{j}], {each[j]}, {value[i]}, "
-            f"{ids['shape']})"
+            f"{ids['shape']}, {ids['dtype']})"
         )
         if grad[i] in assigned:
             lines.append(f"{grad[i]} = {grad[i]} + {part}")

@@ -52,11 +52,35 @@ def unbroadcast(grad, like):
 
 
 def elements(shape, *inputs):
-    """Each input broadcast to `shape`, as a flat array of its elements: a
-    view, not a copy, for an array of that shape or for one number (all of
-    whose elements are that number); a copy for an array broadcast along
-    some axes."""
-    return [np.broadcast_to(x, shape).reshape(-1) for x in inputs]
+    """What a loop reads of each input broadcast to `shape`: one number (an
+    array of one element too) as that number; an array as the flat array of
+    its elements, a view of an array of that shape, a copy of one broadcast
+    along some axes."""
+    return [
+        (
+            np.asarray(x).reshape(-1)[0]
+            if np.size(x) == 1
+            else np.ascontiguousarray(np.broadcast_to(x, shape)).reshape(-1)
+        )
+        for x in inputs
+    ]
+
+
+def element(x, i):
+    """Element i of what `elements` gave: x[i] of an array, x itself for one
+    number."""
+    return x[i] if np.ndim(x) else x
+
+
+@numba.extending.overload(element)
+def element_compiled(x, i):
+    """`element` as Numba compiles it. Numba compiles a loop once for each
+    mix of numbers and arrays it is called with, so the choice is made then,
+    not at every element: a weight that is one number is read once, and
+    stays in a register."""
+    if isinstance(x, numba.types.Number):
+        return lambda x, i: x
+    return lambda x, i: x[i]
 
 
 def broadcast(*inputs):
@@ -67,20 +91,20 @@ def broadcast(*inputs):
 def gradient_arrays(shape, dtype, *inputs):
     """Where a loop writes each input's gradient, one element per step: for
     an input of more than one element, an array of the loop's size; for one
-    number, an empty array (the loop adds its gradient up instead)."""
+    number, None (the loop adds its gradient up instead)."""
     n = math.prod(shape)
-    return [np.empty(n if np.size(x) > 1 else 0, dtype) for x in inputs]
+    return [None if np.size(x) == 1 else np.empty(n, dtype) for x in inputs]
 
 
-def gradient(total, each, like, shape):
+def gradient(total, each, like, shape, dtype):
     """An input's gradient from one loop, in the input's shape: the elements
     the loop wrote, summed over the axes along which the input was
     broadcast; or, for one number, the sum the loop added up."""
-    if each.size:
+    if each is not None:
         return unbroadcast(each.reshape(shape), like)
     if np.ndim(like):
-        return np.full(np.shape(like), total, each.dtype)
-    return each.dtype.type(total)
+        return np.full(np.shape(like), total, dtype)
+    return dtype.type(total)
 
 
 # Below this many elements one thread is faster than several.
@@ -105,11 +129,11 @@ def run(loop, loop_in_chunks, shape, count, *arrays):
 def forward_loop(start, stop, sums, a_all, x_all, b_all, y_all, c_all, f_all):
     """forward's loop: one element of each input in, the output's element out."""
     for i in range(start, stop):
-        a = a_all[i]
-        x = x_all[i]
-        b = b_all[i]
-        y = y_all[i]
-        c = c_all[i]
+        a = element(a_all, i)
+        x = element(x_all, i)
+        b = element(b_all, i)
+        y = element(y_all, i)
+        c = element(c_all, i)
         t1 = a * x
         t2 = b * y
         t3 = t1 + t2
@@ -153,12 +177,12 @@ def backward_loop(
     dy_sum = 0.0
     dc_sum = 0.0
     for i in range(start, stop):
-        a = a_all[i]
-        x = x_all[i]
-        b = b_all[i]
-        y = y_all[i]
-        c = c_all[i]
-        dout = dout_all[i]
+        a = element(a_all, i)
+        x = element(x_all, i)
+        b = element(b_all, i)
+        y = element(y_all, i)
+        c = element(c_all, i)
+        dout = element(dout_all, i)
         # forward pass
         t1 = a * x
         t2 = b * y
@@ -183,20 +207,25 @@ def backward_loop(
         dx = a * dt1
         f_all[i] = f
         # each input's gradient: kept per element for an array, added up for a number
-        da_sum += da
-        if da_all.size:
+        if da_all is None:
+            da_sum += da
+        else:
             da_all[i] = da
-        dx_sum += dx
-        if dx_all.size:
+        if dx_all is None:
+            dx_sum += dx
+        else:
             dx_all[i] = dx
-        db_sum += db
-        if db_all.size:
+        if db_all is None:
+            db_sum += db
+        else:
             db_all[i] = db
-        dy_sum += dy
-        if dy_all.size:
+        if dy_all is None:
+            dy_sum += dy
+        else:
             dy_all[i] = dy
-        dc_sum += dc
-        if dc_all.size:
+        if dc_all is None:
+            dc_sum += dc
+        else:
             dc_all[i] = dc
     sums[0] = da_sum
     sums[1] = dx_sum
@@ -254,11 +283,11 @@ def value_and_grad(a, x, b, y, c, dout=1.0):
         dc_all,
     )
     f = f_all.reshape(shape)[()]
-    da = gradient(sums[0], da_all, a, shape)
-    dx = gradient(sums[1], dx_all, x, shape)
-    db = gradient(sums[2], db_all, b, shape)
-    dy = gradient(sums[3], dy_all, y, shape)
-    dc = gradient(sums[4], dc_all, c, shape)
+    da = gradient(sums[0], da_all, a, shape, dtype)
+    dx = gradient(sums[1], dx_all, x, shape, dtype)
+    db = gradient(sums[2], db_all, b, shape, dtype)
+    dy = gradient(sums[3], dy_all, y, shape, dtype)
+    dc = gradient(sums[4], dc_all, c, shape, dtype)
     return f, (da, dx, db, dy, dc)
 
 

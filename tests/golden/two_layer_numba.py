@@ -56,11 +56,35 @@ def unbroadcast(grad, like):
 
 
 def elements(shape, *inputs):
-    """Each input broadcast to `shape`, as a flat array of its elements: a
-    view, not a copy, for an array of that shape or for one number (all of
-    whose elements are that number); a copy for an array broadcast along
-    some axes."""
-    return [np.broadcast_to(x, shape).reshape(-1) for x in inputs]
+    """What a loop reads of each input broadcast to `shape`: one number (an
+    array of one element too) as that number; an array as the flat array of
+    its elements, a view of an array of that shape, a copy of one broadcast
+    along some axes."""
+    return [
+        (
+            np.asarray(x).reshape(-1)[0]
+            if np.size(x) == 1
+            else np.ascontiguousarray(np.broadcast_to(x, shape)).reshape(-1)
+        )
+        for x in inputs
+    ]
+
+
+def element(x, i):
+    """Element i of what `elements` gave: x[i] of an array, x itself for one
+    number."""
+    return x[i] if np.ndim(x) else x
+
+
+@numba.extending.overload(element)
+def element_compiled(x, i):
+    """`element` as Numba compiles it. Numba compiles a loop once for each
+    mix of numbers and arrays it is called with, so the choice is made then,
+    not at every element: a weight that is one number is read once, and
+    stays in a register."""
+    if isinstance(x, numba.types.Number):
+        return lambda x, i: x
+    return lambda x, i: x[i]
 
 
 def broadcast(*inputs):
@@ -71,20 +95,20 @@ def broadcast(*inputs):
 def gradient_arrays(shape, dtype, *inputs):
     """Where a loop writes each input's gradient, one element per step: for
     an input of more than one element, an array of the loop's size; for one
-    number, an empty array (the loop adds its gradient up instead)."""
+    number, None (the loop adds its gradient up instead)."""
     n = math.prod(shape)
-    return [np.empty(n if np.size(x) > 1 else 0, dtype) for x in inputs]
+    return [None if np.size(x) == 1 else np.empty(n, dtype) for x in inputs]
 
 
-def gradient(total, each, like, shape):
+def gradient(total, each, like, shape, dtype):
     """An input's gradient from one loop, in the input's shape: the elements
     the loop wrote, summed over the axes along which the input was
     broadcast; or, for one number, the sum the loop added up."""
-    if each.size:
+    if each is not None:
         return unbroadcast(each.reshape(shape), like)
     if np.ndim(like):
-        return np.full(np.shape(like), total, each.dtype)
-    return each.dtype.type(total)
+        return np.full(np.shape(like), total, dtype)
+    return dtype.type(total)
 
 
 # Below this many elements one thread is faster than several.
@@ -129,21 +153,21 @@ def forward_loop(
 ):
     """forward's loop: one element of each input in, the output's element out."""
     for i in range(start, stop):
-        a1 = a1_all[i]
-        x = x_all[i]
-        b1 = b1_all[i]
-        y = y_all[i]
-        c1 = c1_all[i]
-        a2 = a2_all[i]
-        b2 = b2_all[i]
-        c2 = c2_all[i]
-        a3 = a3_all[i]
-        b3 = b3_all[i]
-        c3 = c3_all[i]
-        a4 = a4_all[i]
-        b4 = b4_all[i]
-        c4 = c4_all[i]
-        d4 = d4_all[i]
+        a1 = element(a1_all, i)
+        x = element(x_all, i)
+        b1 = element(b1_all, i)
+        y = element(y_all, i)
+        c1 = element(c1_all, i)
+        a2 = element(a2_all, i)
+        b2 = element(b2_all, i)
+        c2 = element(c2_all, i)
+        a3 = element(a3_all, i)
+        b3 = element(b3_all, i)
+        c3 = element(c3_all, i)
+        a4 = element(a4_all, i)
+        b4 = element(b4_all, i)
+        c4 = element(c4_all, i)
+        d4 = element(d4_all, i)
         t1 = a1 * x
         t2 = b1 * y
         t3 = t1 + t2
@@ -233,22 +257,22 @@ def backward_loop(
     dc4_sum = 0.0
     dd4_sum = 0.0
     for i in range(start, stop):
-        a1 = a1_all[i]
-        x = x_all[i]
-        b1 = b1_all[i]
-        y = y_all[i]
-        c1 = c1_all[i]
-        a2 = a2_all[i]
-        b2 = b2_all[i]
-        c2 = c2_all[i]
-        a3 = a3_all[i]
-        b3 = b3_all[i]
-        c3 = c3_all[i]
-        a4 = a4_all[i]
-        b4 = b4_all[i]
-        c4 = c4_all[i]
-        d4 = d4_all[i]
-        dout = dout_all[i]
+        a1 = element(a1_all, i)
+        x = element(x_all, i)
+        b1 = element(b1_all, i)
+        y = element(y_all, i)
+        c1 = element(c1_all, i)
+        a2 = element(a2_all, i)
+        b2 = element(b2_all, i)
+        c2 = element(c2_all, i)
+        a3 = element(a3_all, i)
+        b3 = element(b3_all, i)
+        c3 = element(c3_all, i)
+        a4 = element(a4_all, i)
+        b4 = element(b4_all, i)
+        c4 = element(c4_all, i)
+        d4 = element(d4_all, i)
+        dout = element(dout_all, i)
         # forward pass
         t1 = a1 * x
         t2 = b1 * y
@@ -336,50 +360,65 @@ def backward_loop(
         dx += a1 * dt1
         score_all[i] = score
         # each input's gradient: kept per element for an array, added up for a number
-        da1_sum += da1
-        if da1_all.size:
+        if da1_all is None:
+            da1_sum += da1
+        else:
             da1_all[i] = da1
-        dx_sum += dx
-        if dx_all.size:
+        if dx_all is None:
+            dx_sum += dx
+        else:
             dx_all[i] = dx
-        db1_sum += db1
-        if db1_all.size:
+        if db1_all is None:
+            db1_sum += db1
+        else:
             db1_all[i] = db1
-        dy_sum += dy
-        if dy_all.size:
+        if dy_all is None:
+            dy_sum += dy
+        else:
             dy_all[i] = dy
-        dc1_sum += dc1
-        if dc1_all.size:
+        if dc1_all is None:
+            dc1_sum += dc1
+        else:
             dc1_all[i] = dc1
-        da2_sum += da2
-        if da2_all.size:
+        if da2_all is None:
+            da2_sum += da2
+        else:
             da2_all[i] = da2
-        db2_sum += db2
-        if db2_all.size:
+        if db2_all is None:
+            db2_sum += db2
+        else:
             db2_all[i] = db2
-        dc2_sum += dc2
-        if dc2_all.size:
+        if dc2_all is None:
+            dc2_sum += dc2
+        else:
             dc2_all[i] = dc2
-        da3_sum += da3
-        if da3_all.size:
+        if da3_all is None:
+            da3_sum += da3
+        else:
             da3_all[i] = da3
-        db3_sum += db3
-        if db3_all.size:
+        if db3_all is None:
+            db3_sum += db3
+        else:
             db3_all[i] = db3
-        dc3_sum += dc3
-        if dc3_all.size:
+        if dc3_all is None:
+            dc3_sum += dc3
+        else:
             dc3_all[i] = dc3
-        da4_sum += da4
-        if da4_all.size:
+        if da4_all is None:
+            da4_sum += da4
+        else:
             da4_all[i] = da4
-        db4_sum += db4
-        if db4_all.size:
+        if db4_all is None:
+            db4_sum += db4
+        else:
             db4_all[i] = db4
-        dc4_sum += dc4
-        if dc4_all.size:
+        if dc4_all is None:
+            dc4_sum += dc4
+        else:
             dc4_all[i] = dc4
-        dd4_sum += dd4
-        if dd4_all.size:
+        if dd4_all is None:
+            dd4_sum += dd4
+        else:
             dd4_all[i] = dd4
     sums[0] = da1_sum
     sums[1] = dx_sum
@@ -485,21 +524,21 @@ def value_and_grad(a1, x, b1, y, c1, a2, b2, c2, a3, b3, c3, a4, b4, c4, d4, dou
         dd4_all,
     )
     score = score_all.reshape(shape)[()]
-    da1 = gradient(sums[0], da1_all, a1, shape)
-    dx = gradient(sums[1], dx_all, x, shape)
-    db1 = gradient(sums[2], db1_all, b1, shape)
-    dy = gradient(sums[3], dy_all, y, shape)
-    dc1 = gradient(sums[4], dc1_all, c1, shape)
-    da2 = gradient(sums[5], da2_all, a2, shape)
-    db2 = gradient(sums[6], db2_all, b2, shape)
-    dc2 = gradient(sums[7], dc2_all, c2, shape)
-    da3 = gradient(sums[8], da3_all, a3, shape)
-    db3 = gradient(sums[9], db3_all, b3, shape)
-    dc3 = gradient(sums[10], dc3_all, c3, shape)
-    da4 = gradient(sums[11], da4_all, a4, shape)
-    db4 = gradient(sums[12], db4_all, b4, shape)
-    dc4 = gradient(sums[13], dc4_all, c4, shape)
-    dd4 = gradient(sums[14], dd4_all, d4, shape)
+    da1 = gradient(sums[0], da1_all, a1, shape, dtype)
+    dx = gradient(sums[1], dx_all, x, shape, dtype)
+    db1 = gradient(sums[2], db1_all, b1, shape, dtype)
+    dy = gradient(sums[3], dy_all, y, shape, dtype)
+    dc1 = gradient(sums[4], dc1_all, c1, shape, dtype)
+    da2 = gradient(sums[5], da2_all, a2, shape, dtype)
+    db2 = gradient(sums[6], db2_all, b2, shape, dtype)
+    dc2 = gradient(sums[7], dc2_all, c2, shape, dtype)
+    da3 = gradient(sums[8], da3_all, a3, shape, dtype)
+    db3 = gradient(sums[9], db3_all, b3, shape, dtype)
+    dc3 = gradient(sums[10], dc3_all, c3, shape, dtype)
+    da4 = gradient(sums[11], da4_all, a4, shape, dtype)
+    db4 = gradient(sums[12], db4_all, b4, shape, dtype)
+    dc4 = gradient(sums[13], dc4_all, c4, shape, dtype)
+    dd4 = gradient(sums[14], dd4_all, d4, shape, dtype)
     return score, (
         da1,
         dx,
