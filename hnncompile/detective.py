@@ -51,6 +51,7 @@ from .clues import (
     number,
     numerical,
     statement,
+    words,
 )
 from .codegen import TARGETS, Names, generate_trace, plan_backward
 from .gates import GATES, fill
@@ -430,7 +431,7 @@ def _stopped(f, names, function, error, data) -> Run:
 
 
 def _said(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"
+    return f"{type(error).__name__}: {words(error)}"
 
 
 def _quiet(f: CompiledFunction):
