@@ -378,3 +378,33 @@ def test_the_readmes_example_is_what_the_command_prints():
         "at q = 0.0)",
     ):
         assert quoted in " ".join(section.split()), quoted
+
+
+# -- the acceptance review of issue 13 -----------------------------------------
+
+
+def test_an_errno_pair_is_said_in_plain_words(capsys):
+    """`x ** y` overflowing raises OverflowError(34, 'Numerical result out
+    of range'): the words are said, not the tuple."""
+    assert main(["grad", "-e", "f = x**y", "x=10", "y=400"]) == 2
+    assert capsys.readouterr().err == (
+        "hnncompile: error: the program cannot be evaluated there: numerical "
+        "result out of range; f = x**y overflowed: x = 10.0, y = 400.0 at line 1\n"
+    )
+    assert main(["check", "-e", "f = x**y", "x=10", "y=400"]) == 2
+    assert capsys.readouterr().err == (
+        "hnncompile: error: f cannot be evaluated at x=10, y=400: numerical "
+        "result out of range; f = x**y overflowed: x = 10.0, y = 400.0 at line 1\n"
+    )
+    f = hnncompile.compile("f = x**y")
+    with pytest.raises(OverflowError) as caught:
+        f.trace(10.0, 400.0).complete()
+    assert str(caught.value).startswith("numerical result out of range; f = x**y")
+
+
+def test_the_trace_stops_at_the_gradient_that_raised(capsys):
+    assert main(["trace", "-e", "f = sqrt(x)", "x=0"]) == 2
+    assert capsys.readouterr().err == (
+        "hnncompile: error: the program cannot be evaluated there: float "
+        "division by zero (the trace stops at dx)\n"
+    )

@@ -10,6 +10,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from .. import detective, gradcheck
+from ..clues import words
 from . import EXIT_CHECK_FAILED, EXIT_OK, UserMistake
 from .points import (
     POSITIVE_LOW,
@@ -112,12 +113,16 @@ def trace(f: CompiledFunction, args) -> int:
     try:
         numbers = f.trace(*(point[name] for name in f.inputs))
     except EVALUATION_ERRORS as error:
-        raise UserMistake(f"the program cannot be evaluated there: {error}") from None
+        raise UserMistake(
+            f"the program cannot be evaluated there: {words(error)}"
+        ) from None
     print(numbers)
     if numbers.error is not None:  # the python target raised: the trace stops
+        found = numbers.problem
+        stop = found.gradient or found.wire  # at dx, for x's gradient
         raise UserMistake(
-            f"the program cannot be evaluated there: {numbers.error} (the trace "
-            f"stops at {numbers.problem.wire})"
+            f"the program cannot be evaluated there: {words(numbers.error)} (the "
+            f"trace stops at {stop})"
         )
     return EXIT_OK
 
@@ -186,7 +191,7 @@ def explore(f: CompiledFunction, args) -> int:
         raise UserMistake(str(error)) from None
     except EVALUATION_ERRORS as error:
         raise UserMistake(
-            f"the program cannot be evaluated at the starting point: {error}; "
+            f"the program cannot be evaluated at the starting point: {words(error)}; "
             "give other values (NAME=VALUE)"
         ) from None
     return EXIT_OK
@@ -245,7 +250,7 @@ def _evaluate(f: CompiledFunction, x: list[float]):
     except EVALUATION_ERRORS as error:
         where = detective.where(f, x, error)
         raise UserMistake(
-            f"the program cannot be evaluated there: {error}{where}"
+            f"the program cannot be evaluated there: {words(error)}{where}"
         ) from None
 
 
