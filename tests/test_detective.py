@@ -408,3 +408,27 @@ def test_the_trace_stops_at_the_gradient_that_raised(capsys):
         "hnncompile: error: the program cannot be evaluated there: float "
         "division by zero (the trace stops at dx)\n"
     )
+
+
+def test_drawing_arrays_where_a_number_went_wrong_says_which(tmp_path, capsys):
+    """On NumPy the drawing is made (its wires show inf), and the finding
+    is printed under it, as trace prints it under its table."""
+    source = tmp_path / "lr.hnn"
+    source.write_text("loss = -sum(log(sigmoid(y*(w*x+b))))\n")
+    point = tmp_path / "pt.npz"
+    np.savez(
+        point,
+        x=np.array([-50.0, 1.0, 2.0]),
+        y=np.array([1.0, -1.0, 1.0]),
+        w=np.array(20.0),
+        b=np.array(0.0),
+    )
+    out = tmp_path / "lr.dot"
+    command = ["draw", str(source), "--inputs", str(point), "-o", str(out)]
+    assert main([*command, "--no-stable"]) == 0
+    assert capsys.readouterr().out.startswith(
+        "t5 = log(t4) is infinite at element [0]: t4[0] = 0.0 at line 1"
+    )
+    assert "inf" in out.read_text()
+    assert main(command) == 0  # the rewritten loss is finite: nothing to say
+    assert capsys.readouterr().out == ""

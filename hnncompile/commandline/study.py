@@ -142,6 +142,13 @@ def draw(f: CompiledFunction, args) -> int:
         raise UserMistake(str(error)) from None
     except EVALUATION_ERRORS as error:
         raise UserMistake(str(error)) from None
+    if point is not None:  # an inf or a NaN drawn: which went wrong first, as trace
+        from ..trace import point_of
+
+        full, _ = point_of(f, (), dict(point), upstream=False)
+        found = detective.find(f, [full[name] for name in f.inputs])
+        if found is not None:
+            print(found)
     return EXIT_OK
 
 
