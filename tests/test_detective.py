@@ -4,6 +4,7 @@ its line and its inputs there, in trace, gradcheck and the CLI."""
 from __future__ import annotations
 
 import math
+import re
 import subprocess
 import sys
 import traceback
@@ -432,3 +433,16 @@ def test_drawing_arrays_where_a_number_went_wrong_says_which(tmp_path, capsys):
     assert "inf" in out.read_text()
     assert main(command) == 0  # the rewritten loss is finite: nothing to say
     assert capsys.readouterr().out == ""
+
+
+def test_check_finding_no_random_point_names_the_wire_at_the_last(capsys):
+    assert main(["check", "-e", "f = exp(x)*log(0*x)"]) == 2
+    err = capsys.readouterr().err
+    match = re.fullmatch(
+        r"hnncompile: error: found no random point where the program can be "
+        r"evaluated \(at the last one tried, x=(\S+): t3 = log\(t2\) is infinite: "
+        r"t2 = 0\.0 at line 1\); give one\n",
+        err,
+    )
+    assert match, err
+    assert float(match.group(1)) > 0  # the last draws are of positive numbers

@@ -75,16 +75,17 @@ def _check_at_random(f: CompiledFunction, point, every_input_given, say_why) -> 
     (log or sqrt of a negative) or the check cannot decide (not finite, a
     pole), from POSITIVE_LOW; once only where every input is given.
     `say_why`: the last error goes into the message when none would do."""
-    unsure, reason = None, None
+    unsure, reason, last = None, None, ()
     attempts = 1 if every_input_given else CHECK_ATTEMPTS
     for attempt in range(attempts):
         low = RANDOM_LOW if attempt < CHECK_ATTEMPTS // 2 else POSITIVE_LOW
+        drawn = point(low)
         try:
-            report = gradcheck(f, *point(low))
+            report = gradcheck(f, *drawn)
         except EVALUATION_ERRORS as error:
             if every_input_given:
                 raise UserMistake(str(error)) from None
-            reason = error
+            reason, last = error, drawn
             continue
         if report.passed or report.failed:
             print(report)
@@ -99,6 +100,12 @@ def _check_at_random(f: CompiledFunction, point, every_input_given, say_why) -> 
             else "found no random point where the gradients can be checked; give one"
         )
     why = f" ({reason})" if say_why else ""
+    found = ""
+    if reason is not None and not say_why:  # gradcheck's error, made from f's
+        found = detective.where(f, list(last), reason.__cause__ or reason)
+    if found:  # which wire went wrong, at the last point tried
+        shown = ", ".join(f"{name}={value:g}" for name, value in zip(f.inputs, last))
+        why = f" (at the last one tried, {shown}: {found[2:]})"
     raise UserMistake(
         f"found no random point where the program can be evaluated{why}; give one"
     )
