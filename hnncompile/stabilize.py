@@ -197,10 +197,10 @@ def summary(rewrites: tuple[Rewrite, ...]) -> str:
         lines.setdefault(rewrite.kind, []).append(rewrite.line)
     parts = []
     for kind, at in lines.items():
-        if len(at) == 1:
-            parts.append(f"{kind} at line {at[0]}")
-        else:
-            parts.append(f"{kind} x{len(at)} at lines {', '.join(map(str, at))}")
+        count = f" x{len(at)}" if len(at) > 1 else ""
+        at = list(dict.fromkeys(at))  # two on one line: the line once
+        where = f"line {at[0]}" if len(at) == 1 else f"lines {', '.join(map(str, at))}"
+        parts.append(f"{kind}{count} at {where}")
     count = len(rewrites)
     return f"stabilize: {count} rewrite{'' if count == 1 else 's'} ({'; '.join(parts)})"
 

@@ -859,3 +859,17 @@ def test_a_constant_with_no_value_outside_a_pattern_is_still_refused(source, col
     with pytest.raises(hnncompile.CompileError) as caught:
         hnncompile.compile(source)
     assert caught.value.column == column
+
+
+def test_the_summary_names_a_line_with_two_rewrites_once():
+    f = hnncompile.compile(
+        "f = log(sigmoid(x)) + log(sigmoid(y))\ng = f + log(1 + exp(f))"
+    )
+    assert summary(f.rewrites) == (
+        "stabilize: 3 rewrites (log(sigmoid(x)) -> log_sigmoid(x) x2 at line 1; "
+        "log(1 + exp(x)) -> softplus(x) at line 2)"
+    )
+    one = Rewrite(3, 5, "log(sigmoid(q))", "log_sigmoid(q)", "...", KINDS[0])
+    assert summary((one, replace(one, column=9), replace(one, line=5))) == (
+        "stabilize: 3 rewrites (log(sigmoid(x)) -> log_sigmoid(x) x3 at lines 3, 5)"
+    )
