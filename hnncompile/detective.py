@@ -106,6 +106,12 @@ class Finding:
                 f"at line {self.line}"
             )
         where = f", at {at}" if at else ""
+        if " if " in self.rule:  # a conditional reads badly before the verb
+            return (
+                f"{self.gradient} {self.verb}{element} at line {self.line} "
+                f"({self.gradient} = {self.rule}; the gradient of {self.eqn.out} = "
+                f"{self.computes}{where})"
+            )
         element += "," if element else ""
         return (
             f"{self.gradient} = {self.rule} {self.verb}{element} at line {self.line} "

@@ -446,3 +446,11 @@ def test_check_finding_no_random_point_names_the_wire_at_the_last(capsys):
     )
     assert match, err
     assert float(match.group(1)) > 0  # the last draws are of positive numbers
+
+
+def test_a_conditional_rule_is_quoted_after_the_verb():
+    f = hnncompile.compile("f = x**0.5")
+    assert str(detective.find(f, [0.0])) == (
+        "dx is infinite at line 1 (dx = 0.5 * x**-0.5 * dout if x >= 0 else "
+        "math.nan; the gradient of f = x**0.5, at x = 0.0)"
+    )
