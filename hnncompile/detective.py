@@ -37,7 +37,8 @@ the trace function itself and `notation`.
 from __future__ import annotations
 
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable
 
 from .clues import (
@@ -55,7 +56,7 @@ from .clues import (
 )
 from .codegen import TARGETS, Names, generate_trace, plan_backward
 from .gates import GATES, fill
-from .ir import Eqn, Wire
+from .ir import Const, Eqn, Wire
 from .loader import load_module
 
 if TYPE_CHECKING:
@@ -81,6 +82,14 @@ class Finding:
     gradient: str | None = None  # a gradient's name in the generated code (dq)
     rule: str = ""  # ...and the local gradient as that code writes it
     raised: str | None = None  # what the python target raised there, if it did
+    # Where an input of the gate is an exact 0 that the gate before it made
+    # of non-zero numbers (sigmoid(-800) rounds to 0): that gate's sentence,
+    # "sigmoid(margin) underflowed to 0.0: margin = -800.0 at line 6", and
+    # this gate as the source spells it, log(sigmoid(margin)).
+    underflow: str = ""
+    spelled: str = ""
+
+    result: str = ""  # the value that went wrong, as the sentence writes it
 
     @property
     def gate(self) -> str:
@@ -99,6 +108,10 @@ class Finding:
         at = ", ".join(f"{label} = {number(value)}" for label, value in self.operands)
         if self.eqn is None:
             return f"the input {self.wire}{element} is {self.operands[0][1]}, as given"
+        if self.gradient is None and self.underflow:
+            result = "NaN" if self.verb == NAN else self.result
+            there = " there" if self.index is not None else ""
+            return f"{self.underflow}, and {self.spelled} is {result}{there}"
         if self.gradient is None:
             given = f": {at}" if at else ""
             return (
@@ -225,10 +238,132 @@ def _first_value(
         if eqn is None:  # an input given inf or NaN
             return Finding(wire, "", None, "", ((wire, element),), index)
         operands = _operands(eqn, values, index, GATES[eqn.gate].elementwise)
-        return Finding(
-            wire, _verb(element, operands), eqn, notation(eqn), operands, index
-        )
+        verb = _verb(element, operands)
+        return _value_finding(f, eqn, verb, operands, values, index, element)
     return None
+
+
+def _value_finding(
+    f: CompiledFunction,
+    eqn: Eqn,
+    verb: str,
+    operands,
+    values: dict[str, Any],
+    index,
+    element: Any,
+    raised: str | None = None,
+) -> Finding:
+    """The finding for a gate's value gone wrong; where an input of it is
+    an exact 0 that the gate before made of non-zero finite numbers, the
+    sentence starts there (the 0 is that gate's rounding: the cause)."""
+    found = Finding(eqn.out, verb, eqn, notation(eqn), operands, index, raised=raised)
+    cause = _underflow(f, eqn, values, index)
+    if cause is None:
+        return found
+    made, made_operands, own = cause
+    element_text = "" if own is None else f" at element {index_text(own)}"
+    given = ", ".join(
+        f"{_label(f, label)} = {number(value)}" for label, value in made_operands
+    )
+    underflow = (
+        f"{_spelled(f, made)} underflowed to 0.0{element_text}: {given} at line "
+        f"{made.line}"
+    )
+    result = {OVERFLOWED: "inf", INFINITE: "infinite", NAN: "NaN"}[verb]
+    if isinstance(element, float) or hasattr(element, "dtype"):
+        result = number(element) if element == element else "NaN"
+    return replace(found, underflow=underflow, spelled=_spelled(f, eqn), result=result)
+
+
+# The gates whose output is never 0 where their inputs are non-zero and
+# finite: an exact 0 out of them is rounding (an underflow).
+_NEVER_ZERO = frozenset(
+    {"exp", "sigmoid", "softplus", "mul", "div", "square", "powc", "fracpow"}
+    | {"cpow", "pow", "sqrt", "expm1", "softmax", "softmax_axis"}
+)
+
+
+def _underflow(f: CompiledFunction, eqn: Eqn, values: dict[str, Any], index):
+    """(the gate, its operands, the element) that made an input of `eqn` an
+    exact 0 of non-zero finite numbers, or None."""
+    producers = {e.out: e for e in f.gates.eqns}
+    elementwise = GATES[eqn.gate].elementwise
+    for arg in eqn.args:
+        if not isinstance(arg, Wire) or arg.name not in values:
+            continue
+        made = producers.get(arg.name)
+        if made is None or made.gate not in _NEVER_ZERO:
+            continue
+        value = values[arg.name]
+        shape = getattr(value, "shape", ())
+        if shape and (index is None or not elementwise or len(shape) > len(index)):
+            continue  # read whole: which element, the sentence cannot say
+        own = _own(shape, index) if shape else None
+        if not is_zero(at(value, own)):
+            continue
+        if any(isinstance(a, Const) and a.value == 0 for a in made.args):
+            continue  # 0 * x is 0 without rounding
+        operands = _operands(made, values, own, GATES[made.gate].elementwise)
+        if operands and all(
+            not is_zero(v) and first_bad(v) is False for _, v in operands
+        ):
+            return made, operands, own
+    return None
+
+
+def _spelled(f: CompiledFunction, eqn: Eqn, depth: int = 6) -> str:
+    """A gate as the source spells it: a temporary's gates written out
+    (log(sigmoid(margin)), not log(t4)), a few deep at most; a wire the user
+    named, by its name (and this gate's own, `name = ...`)."""
+    producers = {e.out: e for e in f.gates.eqns}
+    names = f.gates.source_names
+
+    def text(eqn: Eqn, depth: int) -> str:  # `depth` deep, no more
+        gate = GATES[eqn.gate]
+        outer = _precedence(gate.notation)
+        values = {}
+        for p, a in zip(gate.inputs, eqn.args):
+            made = producers.get(a.name) if isinstance(a, Wire) else None
+            if made is None or a.name in names or depth == 0:
+                values[p] = a.name if isinstance(a, Wire) else a.text
+                continue
+            inner = _precedence(GATES[made.gate].notation)
+            right = not gate.notation.startswith("{" + p + "}")
+            bare = inner > outer or (inner == outer and not right) or outer == 9
+            values[p] = text(made, depth - 1)
+            if not bare:
+                values[p] = f"({values[p]})"
+        values.update({p: c.text for p, c in zip(gate.params, eqn.params)})
+        return fill(gate.notation, values)
+
+    head = f"{eqn.out} = " if eqn.out in names else ""
+    return head + text(eqn, depth)
+
+
+def _precedence(notation: str) -> float:
+    """How tightly a gate's notation binds, as Python's operators do: a call
+    (or a name) 9, `**` 3, a unary minus 2.5, `*` `/` `@` 2, `+` `-` 1."""
+    if not notation.startswith(("{", "-")):
+        return 9
+    if notation.startswith("-"):
+        return 2.5
+    for operators, binding in ((" + ", " - "), 1), ((" * ", " / ", " @ "), 2):
+        if any(operator in notation for operator in operators):
+            return binding
+    return 3 if "**" in notation else 9
+
+
+def _label(f: CompiledFunction, label: str) -> str:
+    """An operand's label, a temporary's (t1, t1[0]) as the source spells it."""
+    name, bracket, rest = label.partition("[")
+    made = next((e for e in f.gates.eqns if e.out == name), None)
+    if made is None or name in f.gates.source_names:
+        return label
+    spelled = _spelled(f, made)
+    if bracket:
+        atomic = _precedence(GATES[made.gate].notation) == 9
+        spelled = (spelled if atomic else f"({spelled})") + bracket + rest
+    return spelled
 
 
 def _operands(
@@ -251,12 +386,16 @@ def _operand(name: str, value: Any, index, elementwise: bool) -> tuple[str, Any]
         return name, value
     if index is None or not elementwise or len(shape) > len(index):
         return name, Whole(value)
-    # The element broadcasting reads: an axis of size 1 is read at 0, and
-    # the leading axes the input lacks are not its own.
-    own = tuple(
+    own = _own(shape, index)
+    return f"{name}{index_text(own)}", value[own]
+
+
+def _own(shape: tuple[int, ...], index: tuple[int, ...]) -> tuple[int, ...]:
+    """The element broadcasting reads: an axis of size 1 is read at 0, and
+    the leading axes the input lacks are not its own."""
+    return tuple(
         0 if n == 1 else i for n, i in zip(shape, index[len(index) - len(shape) :])
     )
-    return f"{name}{index_text(own)}", value[own]
 
 
 def _verb(element: Any, operands: tuple[tuple[str, Any], ...]) -> str:
@@ -413,8 +552,9 @@ def _stopped(f, names, function, error, data) -> Run:
             eqn = next(e for e in f.gates.eqns if e.out == wire)
             operands = _operands(eqn, values, None, True)
             verb = _raised_verb(error, eqn, operands, gradient=False)
-            finding = Finding(
-                wire, verb, eqn, notation(eqn), operands, raised=_said(error)
+            result = -math.inf if verb == INFINITE and eqn.gate == "log" else None
+            finding = _value_finding(
+                f, eqn, verb, operands, values, None, result, raised=_said(error)
             )
         return Run(values, {}, finding, error, wire, False, data)
     wire = by_grad.get(assigned)

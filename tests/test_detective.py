@@ -427,8 +427,10 @@ def test_drawing_arrays_where_a_number_went_wrong_says_which(tmp_path, capsys):
     out = tmp_path / "lr.dot"
     command = ["draw", str(source), "--inputs", str(point), "-o", str(out)]
     assert main([*command, "--no-stable"]) == 0
-    assert capsys.readouterr().out.startswith(
-        "t5 = log(t4) is infinite at element [0]: t4[0] = 0.0 at line 1"
+    assert capsys.readouterr().out == (
+        "sigmoid(y * (w * x + b)) underflowed to 0.0 at element [0]: "
+        "(y * (w * x + b))[0] = -1000.0 at line 1, and "
+        "log(sigmoid(y * (w * x + b))) is -inf there\n"
     )
     assert "inf" in out.read_text()
     assert main(command) == 0  # the rewritten loss is finite: nothing to say
@@ -453,4 +455,27 @@ def test_a_conditional_rule_is_quoted_after_the_verb():
     assert str(detective.find(f, [0.0])) == (
         "dx is infinite at line 1 (dx = 0.5 * x**-0.5 * dout if x >= 0 else "
         "math.nan; the gradient of f = x**0.5, at x = 0.0)"
+    )
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_zero_that_the_gate_before_rounded_to_is_named_as_the_cause(target):
+    """log(sigmoid(q)) at q = -800: the log is -inf of a 0, but the 0 is
+    sigmoid's rounding, which the sentence names first, in the source's
+    words rather than the temporaries'."""
+    source = "q = x * 2\nloss = -log(sigmoid(q))"
+    f = hnncompile.compile(source, target=target, stable=False)
+    assert str(detective.find(f, [-400.0])) == (
+        "sigmoid(q) underflowed to 0.0: q = -800.0 at line 2, and "
+        "log(sigmoid(q)) is -inf"
+    )
+    # A zero of a zero is no rounding: the plain sentence.
+    f = hnncompile.compile("f = log(0 * x)", target=target)
+    assert (
+        str(detective.find(f, [1.0])) == "f = log(t1) is infinite: t1 = 0.0 at line 1"
+    )
+    f = hnncompile.compile("p = a * b\nf = 1 / p", target=target)
+    assert str(detective.find(f, [1e-200, 1e-200])) == (
+        "p = a * b underflowed to 0.0: a = 1e-200, b = 1e-200 at line 1, and "
+        "f = 1 / p is infinite"
     )
