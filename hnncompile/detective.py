@@ -36,13 +36,16 @@ the trace function itself and `notation`.
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 import math
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable
 
+from .causes import label as _label
+from .causes import operands as _operands
+from .causes import spelled as _spelled
+from .causes import underflow as _underflow
 from .clues import (
-    Whole,
     at,
     first_bad,
     frame_locals,
@@ -56,7 +59,7 @@ from .clues import (
 )
 from .codegen import TARGETS, Names, generate_trace, plan_backward
 from .gates import GATES, fill
-from .ir import Const, Eqn, Wire
+from .ir import Eqn, Wire
 from .loader import load_module
 
 if TYPE_CHECKING:
@@ -273,129 +276,6 @@ def _value_finding(
     if isinstance(element, float) or hasattr(element, "dtype"):
         result = number(element) if element == element else "NaN"
     return replace(found, underflow=underflow, spelled=_spelled(f, eqn), result=result)
-
-
-# The gates whose output is never 0 where their inputs are non-zero and
-# finite: an exact 0 out of them is rounding (an underflow).
-_NEVER_ZERO = frozenset(
-    {"exp", "sigmoid", "softplus", "mul", "div", "square", "powc", "fracpow"}
-    | {"cpow", "pow", "sqrt", "expm1", "softmax", "softmax_axis"}
-)
-
-
-def _underflow(f: CompiledFunction, eqn: Eqn, values: dict[str, Any], index):
-    """(the gate, its operands, the element) that made an input of `eqn` an
-    exact 0 of non-zero finite numbers, or None."""
-    producers = {e.out: e for e in f.gates.eqns}
-    elementwise = GATES[eqn.gate].elementwise
-    for arg in eqn.args:
-        if not isinstance(arg, Wire) or arg.name not in values:
-            continue
-        made = producers.get(arg.name)
-        if made is None or made.gate not in _NEVER_ZERO:
-            continue
-        value = values[arg.name]
-        shape = getattr(value, "shape", ())
-        if shape and (index is None or not elementwise or len(shape) > len(index)):
-            continue  # read whole: which element, the sentence cannot say
-        own = _own(shape, index) if shape else None
-        if not is_zero(at(value, own)):
-            continue
-        if any(isinstance(a, Const) and a.value == 0 for a in made.args):
-            continue  # 0 * x is 0 without rounding
-        operands = _operands(made, values, own, GATES[made.gate].elementwise)
-        if operands and all(
-            not is_zero(v) and first_bad(v) is False for _, v in operands
-        ):
-            return made, operands, own
-    return None
-
-
-def _spelled(f: CompiledFunction, eqn: Eqn, depth: int = 6) -> str:
-    """A gate as the source spells it: a temporary's gates written out
-    (log(sigmoid(margin)), not log(t4)), a few deep at most; a wire the user
-    named, by its name (and this gate's own, `name = ...`)."""
-    producers = {e.out: e for e in f.gates.eqns}
-    names = f.gates.source_names
-
-    def text(eqn: Eqn, depth: int) -> str:  # `depth` deep, no more
-        gate = GATES[eqn.gate]
-        outer = _precedence(gate.notation)
-        values = {}
-        for p, a in zip(gate.inputs, eqn.args):
-            made = producers.get(a.name) if isinstance(a, Wire) else None
-            if made is None or a.name in names or depth == 0:
-                values[p] = a.name if isinstance(a, Wire) else a.text
-                continue
-            inner = _precedence(GATES[made.gate].notation)
-            right = not gate.notation.startswith("{" + p + "}")
-            bare = inner > outer or (inner == outer and not right) or outer == 9
-            values[p] = text(made, depth - 1)
-            if not bare:
-                values[p] = f"({values[p]})"
-        values.update({p: c.text for p, c in zip(gate.params, eqn.params)})
-        return fill(gate.notation, values)
-
-    head = f"{eqn.out} = " if eqn.out in names else ""
-    return head + text(eqn, depth)
-
-
-def _precedence(notation: str) -> float:
-    """How tightly a gate's notation binds, as Python's operators do: a call
-    (or a name) 9, `**` 3, a unary minus 2.5, `*` `/` `@` 2, `+` `-` 1."""
-    if not notation.startswith(("{", "-")):
-        return 9
-    if notation.startswith("-"):
-        return 2.5
-    for operators, binding in ((" + ", " - "), 1), ((" * ", " / ", " @ "), 2):
-        if any(operator in notation for operator in operators):
-            return binding
-    return 3 if "**" in notation else 9
-
-
-def _label(f: CompiledFunction, label: str) -> str:
-    """An operand's label, a temporary's (t1, t1[0]) as the source spells it."""
-    name, bracket, rest = label.partition("[")
-    made = next((e for e in f.gates.eqns if e.out == name), None)
-    if made is None or name in f.gates.source_names:
-        return label
-    spelled = _spelled(f, made)
-    if bracket:
-        atomic = _precedence(GATES[made.gate].notation) == 9
-        spelled = (spelled if atomic else f"({spelled})") + bracket + rest
-    return spelled
-
-
-def _operands(
-    eqn: Eqn, values: dict[str, Any], index, elementwise: bool
-) -> tuple[tuple[str, Any], ...]:
-    """The gate's wire inputs as the sentence shows them: each one's
-    element where the output's `index` reads it (an elementwise gate), or
-    the whole input."""
-    shown = []
-    for arg in eqn.args:
-        if not isinstance(arg, Wire) or arg.name not in values:
-            continue
-        shown.append(_operand(arg.name, values[arg.name], index, elementwise))
-    return tuple(dict(shown).items())  # an input read twice (x * x) is shown once
-
-
-def _operand(name: str, value: Any, index, elementwise: bool) -> tuple[str, Any]:
-    shape = getattr(value, "shape", ())
-    if not shape:
-        return name, value
-    if index is None or not elementwise or len(shape) > len(index):
-        return name, Whole(value)
-    own = _own(shape, index)
-    return f"{name}{index_text(own)}", value[own]
-
-
-def _own(shape: tuple[int, ...], index: tuple[int, ...]) -> tuple[int, ...]:
-    """The element broadcasting reads: an axis of size 1 is read at 0, and
-    the leading axes the input lacks are not its own."""
-    return tuple(
-        0 if n == 1 else i for n, i in zip(shape, index[len(index) - len(shape) :])
-    )
 
 
 def _verb(element: Any, operands: tuple[tuple[str, Any], ...]) -> str:
