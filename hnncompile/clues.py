@@ -29,6 +29,16 @@ def numerical(error: BaseException) -> bool:
     return isinstance(error, ValueError) and str(error) == "math domain error"
 
 
+def words(error: BaseException) -> str:
+    """What an exception says, in plain words: the OverflowError of `x ** y`
+    carries the C library's pair, (34, 'Numerical result out of range'),
+    of which the words alone are said: "numerical result out of range"."""
+    if len(error.args) == 2 and isinstance(error.args[0], int):
+        said = str(error.args[1])
+        return said[:1].lower() + said[1:]
+    return str(error)
+
+
 _ASSIGNMENT = re.compile(r"^    ([A-Za-z_]\w*) (?:\+)?= ")
 
 

@@ -36,12 +36,16 @@ the trace function itself and `notation`.
 
 from __future__ import annotations
 
+import math
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable
 
+from .causes import label as _label
+from .causes import operands as _operands
+from .causes import spelled as _spelled
+from .causes import underflow as _underflow
 from .clues import (
-    Whole,
     at,
     first_bad,
     frame_locals,
@@ -51,6 +55,7 @@ from .clues import (
     number,
     numerical,
     statement,
+    words,
 )
 from .codegen import TARGETS, Names, generate_trace, plan_backward
 from .gates import GATES, fill
@@ -80,6 +85,14 @@ class Finding:
     gradient: str | None = None  # a gradient's name in the generated code (dq)
     rule: str = ""  # ...and the local gradient as that code writes it
     raised: str | None = None  # what the python target raised there, if it did
+    # Where an input of the gate is an exact 0 that the gate before it made
+    # of non-zero numbers (sigmoid(-800) rounds to 0): that gate's sentence,
+    # "sigmoid(margin) underflowed to 0.0: margin = -800.0 at line 6", and
+    # this gate as the source spells it, log(sigmoid(margin)).
+    underflow: str = ""
+    spelled: str = ""
+
+    result: str = ""  # the value that went wrong, as the sentence writes it
 
     @property
     def gate(self) -> str:
@@ -98,6 +111,10 @@ class Finding:
         at = ", ".join(f"{label} = {number(value)}" for label, value in self.operands)
         if self.eqn is None:
             return f"the input {self.wire}{element} is {self.operands[0][1]}, as given"
+        if self.gradient is None and self.underflow:
+            result = "NaN" if self.verb == NAN else self.result
+            there = " there" if self.index is not None else ""
+            return f"{self.underflow}, and {self.spelled} is {result}{there}"
         if self.gradient is None:
             given = f": {at}" if at else ""
             return (
@@ -105,6 +122,12 @@ class Finding:
                 f"at line {self.line}"
             )
         where = f", at {at}" if at else ""
+        if " if " in self.rule:  # a conditional reads badly before the verb
+            return (
+                f"{self.gradient} {self.verb}{element} at line {self.line} "
+                f"({self.gradient} = {self.rule}; the gradient of {self.eqn.out} = "
+                f"{self.computes}{where})"
+            )
         element += "," if element else ""
         return (
             f"{self.gradient} = {self.rule} {self.verb}{element} at line {self.line} "
@@ -218,38 +241,41 @@ def _first_value(
         if eqn is None:  # an input given inf or NaN
             return Finding(wire, "", None, "", ((wire, element),), index)
         operands = _operands(eqn, values, index, GATES[eqn.gate].elementwise)
-        return Finding(
-            wire, _verb(element, operands), eqn, notation(eqn), operands, index
-        )
+        verb = _verb(element, operands)
+        return _value_finding(f, eqn, verb, operands, values, index, element)
     return None
 
 
-def _operands(
-    eqn: Eqn, values: dict[str, Any], index, elementwise: bool
-) -> tuple[tuple[str, Any], ...]:
-    """The gate's wire inputs as the sentence shows them: each one's
-    element where the output's `index` reads it (an elementwise gate), or
-    the whole input."""
-    shown = []
-    for arg in eqn.args:
-        if not isinstance(arg, Wire) or arg.name not in values:
-            continue
-        shown.append(_operand(arg.name, values[arg.name], index, elementwise))
-    return tuple(dict(shown).items())  # an input read twice (x * x) is shown once
-
-
-def _operand(name: str, value: Any, index, elementwise: bool) -> tuple[str, Any]:
-    shape = getattr(value, "shape", ())
-    if not shape:
-        return name, value
-    if index is None or not elementwise or len(shape) > len(index):
-        return name, Whole(value)
-    # The element broadcasting reads: an axis of size 1 is read at 0, and
-    # the leading axes the input lacks are not its own.
-    own = tuple(
-        0 if n == 1 else i for n, i in zip(shape, index[len(index) - len(shape) :])
+def _value_finding(
+    f: CompiledFunction,
+    eqn: Eqn,
+    verb: str,
+    operands,
+    values: dict[str, Any],
+    index,
+    element: Any,
+    raised: str | None = None,
+) -> Finding:
+    """The finding for a gate's value gone wrong; where an input of it is
+    an exact 0 that the gate before made of non-zero finite numbers, the
+    sentence starts there (the 0 is that gate's rounding: the cause)."""
+    found = Finding(eqn.out, verb, eqn, notation(eqn), operands, index, raised=raised)
+    cause = _underflow(f, eqn, values, index)
+    if cause is None:
+        return found
+    made, made_operands, own = cause
+    element_text = "" if own is None else f" at element {index_text(own)}"
+    given = ", ".join(
+        f"{_label(f, label)} = {number(value)}" for label, value in made_operands
     )
-    return f"{name}{index_text(own)}", value[own]
+    underflow = (
+        f"{_spelled(f, made)} underflowed to 0.0{element_text}: {given} at line "
+        f"{made.line}"
+    )
+    result = {OVERFLOWED: "inf", INFINITE: "infinite", NAN: "NaN"}[verb]
+    if isinstance(element, float) or hasattr(element, "dtype"):
+        result = number(element) if element == element else "NaN"
+    return replace(found, underflow=underflow, spelled=_spelled(f, eqn), result=result)
 
 
 def _verb(element: Any, operands: tuple[tuple[str, Any], ...]) -> str:
@@ -406,8 +432,9 @@ def _stopped(f, names, function, error, data) -> Run:
             eqn = next(e for e in f.gates.eqns if e.out == wire)
             operands = _operands(eqn, values, None, True)
             verb = _raised_verb(error, eqn, operands, gradient=False)
-            finding = Finding(
-                wire, verb, eqn, notation(eqn), operands, raised=_said(error)
+            result = -math.inf if verb == INFINITE and eqn.gate == "log" else None
+            finding = _value_finding(
+                f, eqn, verb, operands, values, None, result, raised=_said(error)
             )
         return Run(values, {}, finding, error, wire, False, data)
     wire = by_grad.get(assigned)
@@ -430,7 +457,7 @@ def _stopped(f, names, function, error, data) -> Run:
 
 
 def _said(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"
+    return f"{type(error).__name__}: {words(error)}"
 
 
 def _quiet(f: CompiledFunction):

@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import codegen, detective
+from .clues import words
 from .slope import STEP, Checker, default_step, real_output, real_total
 
 if TYPE_CHECKING:
@@ -313,7 +314,7 @@ def _check(f, x, arrays, rtol, atol, samples, seed) -> GradcheckReport:
         value = f.forward(*x)
     except (ArithmeticError, ValueError, IndexError) as error:
         raise ValueError(
-            f"{f.output} cannot be evaluated at {_point_text(shown)}: {error}"
+            f"{f.output} cannot be evaluated at {_point_text(shown)}: {words(error)}"
             f"{detective.where(f, x, error)}"
         ) from error
     try:
@@ -321,7 +322,7 @@ def _check(f, x, arrays, rtol, atol, samples, seed) -> GradcheckReport:
     except (ArithmeticError, ValueError, IndexError) as error:
         raise ValueError(
             f"the gradients of {f.output} cannot be evaluated at "
-            f"{_point_text(shown)}: {error}{detective.where(f, x, error)}"
+            f"{_point_text(shown)}: {words(error)}{detective.where(f, x, error)}"
         ) from error
     checker = Checker(f, x, real_output(value), rtol, atol, arrays)
     if arrays:

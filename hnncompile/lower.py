@@ -31,8 +31,9 @@ from __future__ import annotations
 
 import difflib
 import math
+from dataclasses import replace
 
-from . import naming
+from . import naming, stabilize
 from .errors import CompileError
 from .gates import FUNCTIONS, GATES, Gate, fill
 from .ir import Const, Eqn, GateList, Operand, Wire, find_data
@@ -175,27 +176,87 @@ class _Lowering(FunctionInlining, ArraySpellings):
         self.eqns.append(Eqn(out, gate, args, tuple(params), node.line, node.column))
         return Wire(out)
 
-    def fold(self, gate: Gate, args, params, node) -> Const:
-        """Compute a gate on constants now, with the gate's own template."""
-        values = {p: repr(float(a.value)) for p, a in zip(gate.inputs, args)}
-        values.update({p: repr(float(c.value)) for p, c in zip(gate.params, params)})
-        expression = fill(gate.forward, values)
-        try:
-            # Only our template and float literals: nothing from the source.
-            value = eval(expression, _FOLDING_NAMESPACE)  # noqa: S307
-        except ZeroDivisionError:
-            raise self.error(
-                "division by zero in a constant expression", node
-            ) from None
-        except (OverflowError, ValueError) as exc:
-            raise self.error(
-                f"this constant expression has no value ({exc})", node
-            ) from None
-        if not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise self.error(
-                "this constant expression is not a finite real number", node
+    def fold(self, gate: Gate, args, params, node) -> Operand:
+        """Compute a gate on constants now, with the gate's own template.
+
+        But not a pattern of the stability pass (stabilize.py) whose folded
+        number would lose what its stable gate keeps: `log(sigmoid(-1000))`
+        has no value, `exp(1e-20) - 1` folds to 0, and `log(1 + exp(1000))`
+        overflows on the way. Those gates stay, on their constants, for the
+        pass to rewrite (and record) like any other."""
+        folded = self.__dict__.setdefault("_folded", {})  # id(Const) -> its gate
+
+        def evaluate(gate: Gate, args, params) -> float | None:
+            values = {p: repr(float(a.value)) for p, a in zip(gate.inputs, args)}
+            values.update(
+                {p: repr(float(c.value)) for p, c in zip(gate.params, params)}
             )
-        return Const(float(value), number_text(float(value)))
+            try:
+                # Only our template and float literals: nothing from the source.
+                value = eval(
+                    fill(gate.forward, values), _FOLDING_NAMESPACE
+                )  # noqa: S307
+            except ZeroDivisionError:
+                raise self.error(
+                    "division by zero in a constant expression", node
+                ) from None
+            except (OverflowError, ValueError) as exc:
+                problems.append(f"this constant expression has no value ({exc})")
+                return None
+            if not isinstance(value, (int, float)) or not math.isfinite(value):
+                problems.append("this constant expression is not a finite real number")
+                return None
+            return float(value)
+
+        def kept(eqns) -> Wire:  # the gates, each given a temporary's name
+            names: dict[str, str] = {}
+            for eqn in eqns:
+                names[eqn.out] = next(self.temporaries)
+                wired = tuple(
+                    Wire(names[a.name]) if isinstance(a, Wire) else a for a in eqn.args
+                )
+                self.eqns.append(replace(eqn, out=names[eqn.out], args=wired))
+            return Wire(names[eqns[-1].out])
+
+        def under_softplus() -> bool:  # the exp of log(1 + exp(c)), log1p(exp(c))
+            parents = self.__dict__.get("_parents")
+            if parents is None:  # once, a walk of the program: no recursion
+                parents = self.__dict__.setdefault("_parents", {})
+                for statement in self.program.statements:
+                    for above in walk_postorder(statement.value):
+                        parents.update((id(c), above) for c in children(above))
+            parent = parents.get(id(node))
+            if isinstance(parent, Call):
+                return parent.func == "log1p"
+            if not isinstance(parent, BinOp) or parent.op != "+":
+                return False
+            other = parent.right if parent.left is node else parent.left
+            above = parents.get(id(parent))
+            return (
+                isinstance(other, Number)
+                and other.value == 1.0
+                and isinstance(above, Call)
+                and above.func == "log"
+            )
+
+        problems: list[str] = []
+        root = Eqn("folding", gate.name, tuple(args), tuple(params))
+        root = replace(root, line=node.line, column=node.column)
+        value = evaluate(gate, args, params)
+        pattern = stabilize.folding(root, lambda c: folded.get(id(c), (c, None))[1])
+        if pattern is not None:
+            stable = evaluate(GATES[pattern.gate], (pattern.operand,), pattern.params)
+            if stable is not None and (
+                value is None or not math.isclose(value, stable, rel_tol=1e-12)
+            ):
+                return kept(pattern.eqns)
+        if value is None and gate.name == "exp" and under_softplus():
+            return kept([root])
+        if value is None:
+            raise self.error(problems[0], node)
+        result = Const(value, number_text(value))
+        folded[id(result)] = (result, root)  # kept alive, so the id stays its own
+        return result
 
     def expression(self, root: Expr, name: str | None) -> Operand:
         """Lower one statement's expression; its last gate is called `name`."""

@@ -334,6 +334,13 @@ class ArraySpellings:
         if not array:
             raise self.error(f"{func}() takes an array", node)
         (array,) = self.values(array)
+        if axis_node is None and keeping and node.namespace in ("F", "torch"):
+            name = f"{node.namespace}.{func}"
+            raise self.error(
+                f"{name} needs dim=: PyTorch's implicit dim is deprecated (on a "
+                f"matrix it is dim=1, not every element): write {name}(x, dim=1)",
+                node,
+            )
         if axis_node is None:
             if keepdims:
                 raise self.error(

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
+from typing import Callable
 
 from . import naming
 from .gates import GATES, fill
@@ -196,12 +197,78 @@ def summary(rewrites: tuple[Rewrite, ...]) -> str:
         lines.setdefault(rewrite.kind, []).append(rewrite.line)
     parts = []
     for kind, at in lines.items():
-        if len(at) == 1:
-            parts.append(f"{kind} at line {at[0]}")
-        else:
-            parts.append(f"{kind} x{len(at)} at lines {', '.join(map(str, at))}")
+        count = f" x{len(at)}" if len(at) > 1 else ""
+        at = list(dict.fromkeys(at))  # two on one line: the line once
+        where = f"line {at[0]}" if len(at) == 1 else f"lines {', '.join(map(str, at))}"
+        parts.append(f"{kind}{count} at {where}")
     count = len(rewrites)
     return f"stabilize: {count} rewrite{'' if count == 1 else 's'} ({'; '.join(parts)})"
+
+
+@dataclass(frozen=True)
+class Folding:
+    """A pattern the lowering met on constants (`log(sigmoid(-1000))`): its
+    gates, innermost first and the root last, wired by placeholder names
+    (the lowering gives them its temporaries' names), and the stable gate
+    whose number tells whether folding them would lose it."""
+
+    eqns: tuple[Eqn, ...]
+    gate: str  # the stable gate: log_sigmoid
+    operand: Const  # its input, negated already for log_sigmoid(-x)
+    params: tuple[Const, ...]
+
+
+def folding(root: Eqn, made: Callable[[Const], Eqn | None]) -> Folding | None:
+    """Where `root`, a gate on constants only, ends a pattern whose other
+    gates were computed on constants too, the pattern (else None).
+    `made(c)` is the gate (on constants) that computed the constant c,
+    None for a number the program wrote."""
+    producers: dict[str, Eqn] = {}
+    numbers: dict[str, Const] = {}
+
+    def wired(eqn: Eqn, depth: int) -> Eqn:  # a pattern is 3 gates deep at most
+        args = []
+        for arg in eqn.args:
+            inner = made(arg) if isinstance(arg, Const) and depth < 3 else None
+            if inner is None:
+                args.append(arg)
+                continue
+            name = f"folded{len(numbers)}"
+            numbers[name] = arg
+            producers[name] = wired(replace(inner, out=name), depth + 1)
+            args.append(Wire(name))
+        return replace(eqn, args=tuple(args))
+
+    top = wired(root, 0)
+    match = _match(top, producers)
+    if match is None:
+        return None
+    operand = match.operand
+    if isinstance(operand, Wire):
+        operand = numbers[operand.name]
+    if match.negated:
+        operand = Const(-operand.value, f"-{operand.text}")
+    eqns = [*reversed(match.inner), top]
+    # The numbers outside the pattern (sigmoid(2 * -500)'s 2 * -500) go
+    # back to being numbers.
+    inside = {eqn.out for eqn in match.inner}
+    eqns = [
+        replace(
+            eqn,
+            args=tuple(
+                (
+                    numbers[a.name]
+                    if isinstance(a, Wire)
+                    and a.name in numbers
+                    and a.name not in inside
+                    else a
+                )
+                for a in eqn.args
+            ),
+        )
+        for eqn in eqns
+    ]
+    return Folding(tuple(eqns), match.gate, operand, match.params)
 
 
 def _match(eqn: Eqn, producers: dict[str, Eqn]) -> _Match | None:
@@ -243,8 +310,8 @@ def _match(eqn: Eqn, producers: dict[str, Eqn]) -> _Match | None:
             exp = _made(made.args[other], producers)
             if exp is not None and exp.gate == "exp":
                 return _Match(_SOFTPLUS, "softplus", exp.args[0], (), (made, exp))
-            if isinstance(made.args[other], Wire):
-                return _Match(_LOG1P, "log1p", made.args[other], (), (made,))
+            # (a number only where the lowering asks, of 1 + 1e-20)
+            return _Match(_LOG1P, "log1p", made.args[other], (), (made,))
     return None
 
 

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import detective
+from .clues import words
 from .detective import Finding, notation
 from .gates import GATES
 
@@ -98,7 +99,7 @@ class Trace:
         if self.error is None:
             return self
         error = self.error
-        raise type(error)(f"{error}; {self.problem}") from error
+        raise type(error)(f"{words(error)}; {self.problem}") from error
 
     def __str__(self) -> str:
         header = ("wire", "gate", "computes", "value", "gradient")

@@ -4,6 +4,7 @@ its line and its inputs there, in trace, gradcheck and the CLI."""
 from __future__ import annotations
 
 import math
+import re
 import subprocess
 import sys
 import traceback
@@ -378,3 +379,103 @@ def test_the_readmes_example_is_what_the_command_prints():
         "at q = 0.0)",
     ):
         assert quoted in " ".join(section.split()), quoted
+
+
+# -- the acceptance review of issue 13 -----------------------------------------
+
+
+def test_an_errno_pair_is_said_in_plain_words(capsys):
+    """`x ** y` overflowing raises OverflowError(34, 'Numerical result out
+    of range'): the words are said, not the tuple."""
+    assert main(["grad", "-e", "f = x**y", "x=10", "y=400"]) == 2
+    assert capsys.readouterr().err == (
+        "hnncompile: error: the program cannot be evaluated there: numerical "
+        "result out of range; f = x**y overflowed: x = 10.0, y = 400.0 at line 1\n"
+    )
+    assert main(["check", "-e", "f = x**y", "x=10", "y=400"]) == 2
+    assert capsys.readouterr().err == (
+        "hnncompile: error: f cannot be evaluated at x=10, y=400: numerical "
+        "result out of range; f = x**y overflowed: x = 10.0, y = 400.0 at line 1\n"
+    )
+    f = hnncompile.compile("f = x**y")
+    with pytest.raises(OverflowError) as caught:
+        f.trace(10.0, 400.0).complete()
+    assert str(caught.value).startswith("numerical result out of range; f = x**y")
+
+
+def test_the_trace_stops_at_the_gradient_that_raised(capsys):
+    assert main(["trace", "-e", "f = sqrt(x)", "x=0"]) == 2
+    assert capsys.readouterr().err == (
+        "hnncompile: error: the program cannot be evaluated there: float "
+        "division by zero (the trace stops at dx)\n"
+    )
+
+
+def test_drawing_arrays_where_a_number_went_wrong_says_which(tmp_path, capsys):
+    """On NumPy the drawing is made (its wires show inf), and the finding
+    is printed under it, as trace prints it under its table."""
+    source = tmp_path / "lr.hnn"
+    source.write_text("loss = -sum(log(sigmoid(y*(w*x+b))))\n")
+    point = tmp_path / "pt.npz"
+    np.savez(
+        point,
+        x=np.array([-50.0, 1.0, 2.0]),
+        y=np.array([1.0, -1.0, 1.0]),
+        w=np.array(20.0),
+        b=np.array(0.0),
+    )
+    out = tmp_path / "lr.dot"
+    command = ["draw", str(source), "--inputs", str(point), "-o", str(out)]
+    assert main([*command, "--no-stable"]) == 0
+    assert capsys.readouterr().out == (
+        "sigmoid(y * (w * x + b)) underflowed to 0.0 at element [0]: "
+        "(y * (w * x + b))[0] = -1000.0 at line 1, and "
+        "log(sigmoid(y * (w * x + b))) is -inf there\n"
+    )
+    assert "inf" in out.read_text()
+    assert main(command) == 0  # the rewritten loss is finite: nothing to say
+    assert capsys.readouterr().out == ""
+
+
+def test_check_finding_no_random_point_names_the_wire_at_the_last(capsys):
+    assert main(["check", "-e", "f = exp(x)*log(0*x)"]) == 2
+    err = capsys.readouterr().err
+    match = re.fullmatch(
+        r"hnncompile: error: found no random point where the program can be "
+        r"evaluated \(at the last one tried, x=(\S+): t3 = log\(t2\) is infinite: "
+        r"t2 = 0\.0 at line 1\); give one\n",
+        err,
+    )
+    assert match, err
+    assert float(match.group(1)) > 0  # the last draws are of positive numbers
+
+
+def test_a_conditional_rule_is_quoted_after_the_verb():
+    f = hnncompile.compile("f = x**0.5")
+    assert str(detective.find(f, [0.0])) == (
+        "dx is infinite at line 1 (dx = 0.5 * x**-0.5 * dout if x >= 0 else "
+        "math.nan; the gradient of f = x**0.5, at x = 0.0)"
+    )
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_zero_that_the_gate_before_rounded_to_is_named_as_the_cause(target):
+    """log(sigmoid(q)) at q = -800: the log is -inf of a 0, but the 0 is
+    sigmoid's rounding, which the sentence names first, in the source's
+    words rather than the temporaries'."""
+    source = "q = x * 2\nloss = -log(sigmoid(q))"
+    f = hnncompile.compile(source, target=target, stable=False)
+    assert str(detective.find(f, [-400.0])) == (
+        "sigmoid(q) underflowed to 0.0: q = -800.0 at line 2, and "
+        "log(sigmoid(q)) is -inf"
+    )
+    # A zero of a zero is no rounding: the plain sentence.
+    f = hnncompile.compile("f = log(0 * x)", target=target)
+    assert (
+        str(detective.find(f, [1.0])) == "f = log(t1) is infinite: t1 = 0.0 at line 1"
+    )
+    f = hnncompile.compile("p = a * b\nf = 1 / p", target=target)
+    assert str(detective.find(f, [1e-200, 1e-200])) == (
+        "p = a * b underflowed to 0.0: a = 1e-200, b = 1e-200 at line 1, and "
+        "f = 1 / p is infinite"
+    )

@@ -787,3 +787,89 @@ def test_the_readme_section_shows_what_it_says():
         text=True,
     ).stdout
     assert "\n".join(lines) + "\n" in out
+
+
+# -- patterns on constants (the acceptance review of issue 13) -------------
+
+
+@pytest.mark.parametrize(
+    "source, value, written, became",
+    [
+        (
+            "f = log(sigmoid(-1000)) + x",
+            -999.5,
+            "log(sigmoid(-1000))",
+            "log_sigmoid(-1000)",
+        ),
+        ("f = log(1 + exp(1000)) + x", 1000.5, "log(1 + exp(1000))", "softplus(1000)"),
+        (
+            "f = log(1 - sigmoid(40)) + x",
+            -39.5,
+            "log(1 - sigmoid(40))",
+            "log_sigmoid(-40)",
+        ),
+        ("f = exp(1e-20) - 1 + x", 0.5 + 1e-20, "exp(1e-20) - 1", "expm1(1e-20)"),
+        ("f = log(1 + 1e-20) * 1e20 + x", 1.5, "log(1 + 1e-20)", "log1p(1e-20)"),
+    ],
+)
+def test_a_pattern_on_constants_is_left_for_the_pass(source, value, written, became):
+    """Folding it would have no value, or lose what the stable gate keeps:
+    the gates stay for the pass, which rewrites and records them."""
+    f = hnncompile.compile(source)
+    assert f(0.5) == pytest.approx(value, rel=1e-15)
+    (rewrite,) = f.rewrites
+    assert (rewrite.written, rewrite.became) == (written, became)
+    assert f"# you wrote {written}" in f.source
+    assert f.backward(0.5) == (1.0,)
+    # Without the pass the same gates compute the naive number, and the
+    # detective names the gate where it goes wrong.
+    naive = hnncompile.compile(source, stable=False)
+    assert naive.rewrites == ()
+
+
+def test_a_constant_pattern_without_the_pass_is_the_detectives():
+    f = hnncompile.compile("f = log(sigmoid(-1000)) + x", stable=False)
+    with pytest.raises(ValueError):
+        f(1.0)
+    assert str(hnncompile.detective.find(f, [1.0])).startswith("t2 = log(t1) ")
+
+
+@pytest.mark.parametrize(
+    "source, folded",
+    [
+        ("f = log(sigmoid(2)) + x", "-0.12692801104297263 + x"),
+        ("f = exp(2) - 1 + x", "6.38905609893065 + x"),
+    ],
+)
+def test_a_constant_pattern_that_folds_to_the_same_number_is_folded(source, folded):
+    f = hnncompile.compile(source, comments=False)
+    assert f.rewrites == () and len(f.gates.eqns) == 1
+    assert f"    f = {folded}\n" in f.source
+
+
+@pytest.mark.parametrize(
+    "source, column",
+    [
+        ("f = a * exp(1000)", 9),
+        ("f = log(2 + exp(1000)) + a", 13),
+        ("f = log(sigmoid(2) - sigmoid(2)) + a", 5),
+    ],
+)
+def test_a_constant_with_no_value_outside_a_pattern_is_still_refused(source, column):
+    with pytest.raises(hnncompile.CompileError) as caught:
+        hnncompile.compile(source)
+    assert caught.value.column == column
+
+
+def test_the_summary_names_a_line_with_two_rewrites_once():
+    f = hnncompile.compile(
+        "f = log(sigmoid(x)) + log(sigmoid(y))\ng = f + log(1 + exp(f))"
+    )
+    assert summary(f.rewrites) == (
+        "stabilize: 3 rewrites (log(sigmoid(x)) -> log_sigmoid(x) x2 at line 1; "
+        "log(1 + exp(x)) -> softplus(x) at line 2)"
+    )
+    one = Rewrite(3, 5, "log(sigmoid(q))", "log_sigmoid(q)", "...", KINDS[0])
+    assert summary((one, replace(one, column=9), replace(one, line=5))) == (
+        "stabilize: 3 rewrites (log(sigmoid(x)) -> log_sigmoid(x) x3 at lines 3, 5)"
+    )

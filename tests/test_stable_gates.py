@@ -544,3 +544,30 @@ def test_a_nan_in_a_reduction_gives_nan_out(form):
     assert np.isnan(grad[0]).all()
     if form in ("logsumexp(x, 1)", "softmax(x, 1)"):  # along axis 1, rows apart
         assert np.isfinite(grad[1]).all()
+
+
+@pytest.mark.parametrize(
+    "form, name",
+    [
+        ("F.softmax(x)", "F.softmax"),
+        ("F.log_softmax(x)", "F.log_softmax"),
+        ("torch.softmax(x)", "torch.softmax"),
+        ("torch.log_softmax(2 * x)", "torch.log_softmax"),
+    ],
+)
+def test_the_pytorch_spelling_without_dim_is_refused(form, name):
+    """PyTorch's implicit dim is 1 on a matrix (and deprecated): the same
+    spelling here must not quietly mean the softmax over every element."""
+    with pytest.raises(CompileError) as caught:
+        hnncompile.compile(f"f = {form}", target="numpy")
+    assert (caught.value.line, caught.value.column) == (
+        1,
+        5 + len(name) - len(name.split(".")[1]),
+    )
+    assert caught.value.message == (
+        f"{name} needs dim=: PyTorch's implicit dim is deprecated (on a matrix it "
+        f"is dim=1, not every element): write {name}(x, dim=1)"
+    )
+    # The word alone is the softmax over every element, as the table says.
+    bare = hnncompile.compile(f"f = {form.split('.')[1]}", target="numpy")
+    assert bare.gates.eqns[-1].gate in ("softmax", "log_softmax")

@@ -10,6 +10,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from .. import detective, gradcheck
+from ..clues import words
 from . import EXIT_CHECK_FAILED, EXIT_OK, UserMistake
 from .points import (
     POSITIVE_LOW,
@@ -74,16 +75,17 @@ def _check_at_random(f: CompiledFunction, point, every_input_given, say_why) -> 
     (log or sqrt of a negative) or the check cannot decide (not finite, a
     pole), from POSITIVE_LOW; once only where every input is given.
     `say_why`: the last error goes into the message when none would do."""
-    unsure, reason = None, None
+    unsure, reason, last = None, None, ()
     attempts = 1 if every_input_given else CHECK_ATTEMPTS
     for attempt in range(attempts):
         low = RANDOM_LOW if attempt < CHECK_ATTEMPTS // 2 else POSITIVE_LOW
+        drawn = point(low)
         try:
-            report = gradcheck(f, *point(low))
+            report = gradcheck(f, *drawn)
         except EVALUATION_ERRORS as error:
             if every_input_given:
                 raise UserMistake(str(error)) from None
-            reason = error
+            reason, last = error, drawn
             continue
         if report.passed or report.failed:
             print(report)
@@ -98,6 +100,12 @@ def _check_at_random(f: CompiledFunction, point, every_input_given, say_why) -> 
             else "found no random point where the gradients can be checked; give one"
         )
     why = f" ({reason})" if say_why else ""
+    found = ""
+    if reason is not None and not say_why:  # gradcheck's error, made from f's
+        found = detective.where(f, list(last), reason.__cause__ or reason)
+    if found:  # which wire went wrong, at the last point tried
+        shown = ", ".join(f"{name}={value:g}" for name, value in zip(f.inputs, last))
+        why = f" (at the last one tried, {shown}: {found[2:]})"
     raise UserMistake(
         f"found no random point where the program can be evaluated{why}; give one"
     )
@@ -112,12 +120,16 @@ def trace(f: CompiledFunction, args) -> int:
     try:
         numbers = f.trace(*(point[name] for name in f.inputs))
     except EVALUATION_ERRORS as error:
-        raise UserMistake(f"the program cannot be evaluated there: {error}") from None
+        raise UserMistake(
+            f"the program cannot be evaluated there: {words(error)}"
+        ) from None
     print(numbers)
     if numbers.error is not None:  # the python target raised: the trace stops
+        found = numbers.problem
+        stop = found.gradient or found.wire  # at dx, for x's gradient
         raise UserMistake(
-            f"the program cannot be evaluated there: {numbers.error} (the trace "
-            f"stops at {numbers.problem.wire})"
+            f"the program cannot be evaluated there: {words(numbers.error)} (the "
+            f"trace stops at {stop})"
         )
     return EXIT_OK
 
@@ -137,6 +149,13 @@ def draw(f: CompiledFunction, args) -> int:
         raise UserMistake(str(error)) from None
     except EVALUATION_ERRORS as error:
         raise UserMistake(str(error)) from None
+    if point is not None:  # an inf or a NaN drawn: which went wrong first, as trace
+        from ..trace import point_of
+
+        full, _ = point_of(f, (), dict(point), upstream=False)
+        found = detective.find(f, [full[name] for name in f.inputs])
+        if found is not None:
+            print(found)
     return EXIT_OK
 
 
@@ -186,7 +205,7 @@ def explore(f: CompiledFunction, args) -> int:
         raise UserMistake(str(error)) from None
     except EVALUATION_ERRORS as error:
         raise UserMistake(
-            f"the program cannot be evaluated at the starting point: {error}; "
+            f"the program cannot be evaluated at the starting point: {words(error)}; "
             "give other values (NAME=VALUE)"
         ) from None
     return EXIT_OK
@@ -245,7 +264,7 @@ def _evaluate(f: CompiledFunction, x: list[float]):
     except EVALUATION_ERRORS as error:
         where = detective.where(f, x, error)
         raise UserMistake(
-            f"the program cannot be evaluated there: {error}{where}"
+            f"the program cannot be evaluated there: {words(error)}{where}"
         ) from None
 
 

@@ -61,8 +61,10 @@ def code_wires(f: CompiledFunction, module: str) -> list[list]:
 
 
 # A statement of the JavaScript backward, as the code generator writes it:
-# at the function's indent, `var name = ...` or `name += ...`.
-_JS_STATEMENT = re.compile(r"^  (?:var )?([A-Za-z_$][\w$]*) (\+?=) ")
+# at the function's indent, `var name = ...` or `name += ...`, the right side
+# on the same line or, where the line is too long, on the lines below it
+# (`var dmargin =` and then the expression, indented once more).
+_JS_STATEMENT = re.compile(r"^  (?:var )?([A-Za-z_$][\w$]*) (\+?=)(?: |$)")
 _REFERENCE = "\x00"  # marks a wire's place in a template, for the page's numbers
 
 
