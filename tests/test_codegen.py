@@ -561,3 +561,59 @@ def test_layout_shapes_keep_keywords_attributes_and_numbers(statement):
     for _ in range(2):  # worked out, then filled in from the shape
         assert layout.split(statement) == expected.splitlines()[1:]
     assert layout.split(statement) == layout._split(statement, 1)
+
+
+# -- why a forward line is written as it is (Gate.forward_why) --------------
+
+
+@pytest.mark.parametrize(
+    "target, why",
+    [
+        (
+            "python",
+            "    # sigmoid in two branches, so that exp never sees a positive number:\n"
+            "    # no overflow at any q\n"
+            "    f = 1 / (1 + math.exp(-q)) if q >= 0 else math.exp(q) / (1 + math.exp(q))\n",
+        ),
+        (
+            "numpy",
+            "    # sigmoid as e^min(q,0) / (1 + e^-|q|), both branches at once:\n"
+            "    # exp never sees a positive number, so no overflow at any q\n"
+            "    f = np.exp(np.minimum(q, 0.0)) / (1 + np.exp(-np.abs(q)))\n",
+        ),
+    ],
+)
+def test_the_sigmoid_says_why_it_is_written_in_two_branches(target, why):
+    f = hnncompile.compile("q = a*x + b\nf = sigmoid(q)", target=target)
+    assert why in f.source
+    # Only above forward's line: not over backward's recomputation of it,
+    # nor in the trace or the fast path, nor with the comments off.
+    assert f.source.count("no overflow at any q") == 1
+    assert (
+        "at any q"
+        not in hnncompile.compile(
+            "q = a*x + b\nf = sigmoid(q)", target=target, comments=False
+        ).source
+    )
+    assert "at any" not in hnncompile.codegen.generate_trace(f.gates, target)
+    if target == "python":
+        assert "at any" not in f.value_and_grad_source
+    assert black.format_str(f.source, mode=black.Mode()) == f.source
+
+
+def test_javascript_writes_the_why_of_a_stable_gate_but_not_of_its_sigmoid():
+    js = hnncompile.compile("f = sigmoid(q) + softplus(q)", target="js")
+    assert (
+        "  // softplus as max(q, 0) + log1p(e^-|q|):\n"
+        "  // exp never sees a positive number, so no overflow at any q\n"
+    ) in js.source
+    assert "two branches" not in js.source and "both branches" not in js.source
+
+
+@pytest.mark.parametrize("name", [n for n, g in GATES.items() if g.forward_why])
+def test_every_why_names_its_own_operands(name):
+    gate = GATES[name]
+    for target in ("python", "numpy", "js"):
+        why = gate.why(target)
+        assert gate.placeholders(why) <= set(gate.inputs) | set(gate.params) | {"out"}
+        assert why == "" or gate.placeholders(why) & set(gate.inputs)

@@ -282,7 +282,11 @@ def test_the_note_is_a_comment_above_the_forward_line(target):
         f"{mark} log_sigmoid(q) is the same number, and finite where sigmoid(q) "
         "rounds to 0"
     )
-    assert forward[at + 2].strip().startswith(("f = ", "var f = "))
+    # then why log_sigmoid is written as it is, then its line
+    assert (
+        forward[at + 2].strip() == f"{mark} log_sigmoid as min(q, 0) - log1p(e^-|q|):"
+    )
+    assert forward[at + 4].strip().startswith(("f = ", "var f = "))
     assert f.source.count("you wrote") == 1  # not over backward's recomputation
     if target != "js":
         assert black.format_str(f.source, mode=black.Mode()) == f.source

@@ -6,18 +6,20 @@ where the matrix product's rule is picked at run time, the other choice
 (`picked_at_run_time`); and, where compile() was given the inputs' shapes,
 the shapes themselves and the sums that take a broadcast input's gradient
 back (`shapes_said`). Over forward's line of a gate a pass rewrote (the
-stability pass), its note: what the user wrote and why (`noted`).
+stability pass), its note: what the user wrote and why; and over a gate
+whose forward is not the plain math (the sigmoid's two branches, the
+stable gates), why it is written so (`noted`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..gates import Gate, fill
+from ..gates import GATES, Gate, fill
 from ..ir import Eqn, GateList, Wire
 from ..shapes import describe
 from .plan import BackwardPlan, Names
-from .text import _comment
+from .text import _comment, _said
 
 
 def picked_at_run_time(
@@ -85,15 +87,23 @@ def explained(
     return _comment(f"{written}: {explanation}")
 
 
-def noted(gates: GateList, forward_lines: dict[str, str]) -> dict[str, str]:
-    """Forward's lines with each gate's note (Eqn.note: what the stability
-    pass rewrote, and why) as a comment above the gate's line; the same
-    dict where no gate has one."""
-    if not any(eqn.note for eqn in gates.eqns):
+def noted(
+    gates: GateList, forward_lines: dict[str, str], names: Names, target: str
+) -> dict[str, str]:
+    """Forward's lines with the comments above a gate's line: its note
+    (Eqn.note: what the stability pass rewrote, and why), then why the
+    catalogue writes its forward as it does on `target` (Gate.why: the
+    sigmoid's two branches); the same dict where no gate has either."""
+    whys = {name: gate.why(target) for name, gate in GATES.items()}
+    if not any(eqn.note or whys[eqn.gate] for eqn in gates.eqns):
         return forward_lines
     lines = {}
     for eqn in gates.eqns:
-        for k, comment in enumerate(_comment(eqn.note) if eqn.note else ()):
+        comments = _said(eqn.note) if eqn.note else []
+        why = whys[eqn.gate]
+        if why:
+            comments += _said(fill(why, names.placeholders(eqn)))
+        for k, comment in enumerate(comments):
             lines[f"# {eqn.out} {k}"] = comment  # no wire's name has a space
         lines[eqn.out] = forward_lines[eqn.out]
     return lines

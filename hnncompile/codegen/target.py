@@ -105,7 +105,7 @@ class Target:
             propagate_copies=propagate_copies,
         )
         if comments:  # above a rewritten gate's line, what the source wrote
-            forward_lines = noted(gates, forward_lines)
+            forward_lines = noted(gates, forward_lines, names, self.name)
         return self.assemble(
             gates, comments, params, output, grads, forward_lines, backward_lines
         )

@@ -66,6 +66,11 @@ def _comment(text: str) -> list[str]:
     return _wrap(head + ":", indent=4) + _wrap(tail, indent=4)
 
 
+def _said(text: str) -> list[str]:
+    """A note or a why over forward's line of a gate (comments.noted)."""
+    return _comment(text)
+
+
 def _wrap(text: str, indent: int, marker: str = "#") -> list[str]:
     """Comment lines of at most the line length, filled word by word (as
     textwrap would, for these one-space texts, at a tenth of its cost: a

@@ -118,6 +118,15 @@ ELEMENTARY_GATES = (
             "the sigmoid's slope {out}*(1-{out}) itself moves by (1-2*{out}) times"
             " {out}'s nudge {out_dot}"
         ),
+        forward_why=(
+            "sigmoid in two branches, so that exp never sees a positive number:"
+            " no overflow at any {x}"
+        ),
+        numpy_forward_why=(
+            "sigmoid as e^min({x},0) / (1 + e^-|{x}|), both branches at once:"
+            " exp never sees a positive number, so no overflow at any {x}"
+        ),
+        js_forward_why="",  # the tutorial's own line (see js_forward)
     ),
     Gate(
         name="relu",

@@ -88,6 +88,14 @@ class Gate:
     # Why the gradient rules move as they do, for the comments of the
     # second derivatives: "the sigmoid's slope {out}*(1-{out}) itself moves".
     second_explain: str | None = None
+    # Why the forward is written as it is, where its line is not the plain
+    # math (the comment above it in forward, comments on): "sigmoid in two
+    # branches, so that exp never sees a positive number: no overflow at
+    # any {x}". On the other targets, their own where it differs ("" for
+    # none: JavaScript's sigmoid is the tutorial's own line).
+    forward_why: str | None = None
+    numpy_forward_why: str | None = None
+    js_forward_why: str | None = None
 
     @property
     def elementwise(self) -> bool:
@@ -135,6 +143,12 @@ class Gate:
         if target == "js":
             return self.js_forward or self.forward, self.js_grads or self.grads
         return self.forward, self.grads
+
+    def why(self, target: str) -> str:
+        """The template of the comment on why the forward is written as it
+        is on `target` ("" where it is the plain math)."""
+        own = {"numpy": self.numpy_forward_why, "js": self.js_forward_why}.get(target)
+        return (own if own is not None else self.forward_why) or ""
 
     def tangent(
         self, target: str, moving: tuple[bool, ...], broadcast: bool = True

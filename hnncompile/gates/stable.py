@@ -72,7 +72,7 @@ def _bell(target: str, sign: str) -> str:
     return f"{sign}{small} / {square} * {{x_dot}} * {{dout}}"
 
 
-def _elementwise(name: str, gradient: str, explain: str, second: str) -> Gate:
+def _elementwise(name: str, gradient: str, explain: str, second: str, why: str) -> Gate:
     """softplus or log_sigmoid, written the same way on every target."""
     sign = "+" if name == "softplus" else "-"
     bell = "" if name == "softplus" else "-"
@@ -91,6 +91,7 @@ def _elementwise(name: str, gradient: str, explain: str, second: str) -> Gate:
         numpy_seconds=((_bell("numpy", bell),),),
         js_seconds=((_bell("js", bell),),),
         second_explain=second,
+        forward_why=why,
     )
 
 
@@ -122,6 +123,8 @@ STABLE_GATES = (
         "softplus's slope sigmoid({x}) moves by sigmoid({x})*sigmoid(-{x}) per "
         "nudge of {x}, written e^-|{x}| / (1 + e^-|{x}|)**2 so that exp only "
         "ever sees a number <= 0",
+        "softplus as max({x}, 0) + log1p(e^-|{x}|): exp never sees a positive "
+        "number, so no overflow at any {x}",
     ),
     _elementwise(
         "log_sigmoid",
@@ -133,6 +136,8 @@ STABLE_GATES = (
         "log_sigmoid's slope sigmoid(-{x}) moves by -sigmoid({x})*sigmoid(-{x}) "
         "per nudge of {x}, written -e^-|{x}| / (1 + e^-|{x}|)**2 so that exp "
         "only ever sees a number <= 0",
+        "log_sigmoid as min({x}, 0) - log1p(e^-|{x}|): exp never sees a "
+        "positive number, so no overflow at any {x}",
     ),
     Gate(
         name="log1p",
@@ -196,6 +201,12 @@ STABLE_GATES = (
             " ({x_dot} - {out_dot}), each element's nudge less the output's (on one"
             " number, 0: it is that number)"
         ),
+        forward_why="the logsumexp of one number is that number: log(e^{x}) = {x}",
+        numpy_forward_why=(
+            "logsumexp adds e^{x} in log space, two at a time, logaddexp(a, b) ="
+            " max(a, b) + log1p(e^-|a-b|): the largest is taken out of every step,"
+            " so no exp overflows"
+        ),
     ),
     _along(
         "logsumexp_axis",
@@ -228,6 +239,11 @@ STABLE_GATES = (
             " by itself times ({x_dot} - {out_dot}), each element's nudge less the"
             " output's"
         ),
+        forward_why=(
+            "logsumexp along axis {axis} adds e^{x} in log space, logaddexp(a, b) ="
+            " max(a, b) + log1p(e^-|a-b|): the largest is taken out of every step,"
+            " so no exp overflows"
+        ),
     ),
     _along(
         "logsumexp_keepdims",
@@ -248,6 +264,11 @@ STABLE_GATES = (
             "logsumexp's slope, the softmax e^({x} - {out}) along axis {axis}, moves"
             " by itself times ({x_dot} - {out_dot}), each element's nudge less the"
             " output's"
+        ),
+        forward_why=(
+            "logsumexp along axis {axis} adds e^{x} in log space, logaddexp(a, b) ="
+            " max(a, b) + log1p(e^-|a-b|): the largest is taken out of every step,"
+            " so no exp overflows"
         ),
     ),
     Gate(
@@ -274,6 +295,10 @@ STABLE_GATES = (
             "the softmax's rule {out} * ({dout} - sum({out} * {dout})) moves as {out}"
             " does: by {out_dot} in both places {out} appears"
         ),
+        forward_why=(
+            "softmax as e^({x} - logsumexp({x})), the exp of a number <= 0 only:"
+            " no overflow at any {x}"
+        ),
     ),
     _along(
         "softmax_axis",
@@ -298,6 +323,10 @@ STABLE_GATES = (
             "the softmax's rule {out} * ({dout} - sum({out} * {dout})) moves as {out}"
             " does: by {out_dot} in both places {out} appears"
         ),
+        forward_why=(
+            "softmax along axis {axis} as e^({x} - logsumexp({x})), the exp of a"
+            " number <= 0 only: no overflow at any {x}"
+        ),
     ),
     Gate(
         name="log_softmax",
@@ -318,6 +347,10 @@ STABLE_GATES = (
             "log_softmax's rule moves only through softmax({x}) = e^{out}, which moves"
             " by e^{out} times {out}'s nudge {out_dot}"
         ),
+        forward_why=(
+            "log_softmax as {x} - logsumexp({x}), with no exp of {x} itself:"
+            " finite where softmax({x}) rounds to 0"
+        ),
     ),
     _along(
         "log_softmax_axis",
@@ -336,6 +369,10 @@ STABLE_GATES = (
         second_explain=(
             "log_softmax's rule moves only through softmax({x}) = e^{out}, which moves"
             " by e^{out} times {out}'s nudge {out_dot}"
+        ),
+        forward_why=(
+            "log_softmax along axis {axis} as {x} - logsumexp({x}), with no exp of"
+            " {x} itself: finite where softmax({x}) rounds to 0"
         ),
     ),
     Gate(
@@ -382,6 +419,10 @@ STABLE_GATES = (
             "the cross-entropy's rule moves through softmax({x}, 1), whose nudge is"
             " the softmax times {x_dot} less its softmax-weighted sum along the row;"
             " the labels {i} are data and do not move"
+        ),
+        forward_why=(
+            "each row's loss, -log(softmax) at its label {i}, as the row's logsumexp"
+            " less the label's logit: no exp overflows, and no log of 0"
         ),
     ),
 )
