@@ -571,3 +571,18 @@ def test_the_pytorch_spelling_without_dim_is_refused(form, name):
     # The word alone is the softmax over every element, as the table says.
     bare = hnncompile.compile(f"f = {form.split('.')[1]}", target="numpy")
     assert bare.gates.eqns[-1].gate in ("softmax", "log_softmax")
+
+
+@pytest.mark.parametrize("target", ["python", "numpy", "js"])
+def test_the_logsumexp_comment_is_true_of_its_code(target):
+    # On one number logsumexp is that number and its rule passes dout on: the
+    # comment must say so, not speak of e^(x - out) as the only rule.
+    f = hnncompile.compile("t = x * 2\nf = logsumexp(t)", target=target)
+    comment = f.source.split("f = logsumexp(t):")[1].split("\n", 1)[1]
+    assert "1 on one number, whose logsumexp is the number itself" in comment.replace(
+        "\n    # ", " "
+    ).replace("\n  // ", " ")
+    if target == "python":
+        assert "    dt = dout\n" in f.source
+    value, grads = f.value_and_grad(3.0)
+    assert value == 6.0 and grads == (2.0,)

@@ -183,11 +183,12 @@ STABLE_GATES = (
         # On one number, log(e^x) is x, and its gradient passes through.
         forward="{x}",
         grads=("{dout}",),
+        # True of both forms: on one number the rule is dout itself.
         explain=(
             "logsumexp's local gradient is the softmax of {x}, e^({x} - {out}), "
-            "of {x}'s shape ({x} - {out} <= 0: exp never overflows); the "
-            "forward adds e^{x} in log space, logaddexp(a, b) = max(a, b) + "
-            "log1p(e^-|a-b|), so that no exp overflows"
+            "of {x}'s shape: 1 on one number, whose logsumexp is the number "
+            "itself, and on an array the exp of {x} - {out} <= 0, which never "
+            "overflows"
         ),
         reduces=True,
         numpy_forward="np.logaddexp.reduce(np.ravel({x}))",
