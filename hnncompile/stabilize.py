@@ -28,6 +28,7 @@ softplus and log1p: softplus is tried first.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Callable
@@ -156,6 +157,7 @@ def stabilize(gates: GateList) -> tuple[GateList, tuple[Rewrite, ...]]:
         and reads[match.inner[0].out] == 1
         and match.inner[0].out not in gates.source_names
     }
+    spelling = _Spelling(gates.source, producers)
     eqns: list[Eqn] = []
     records = []
     dropping: set[str] = set()  # intermediates to drop if nothing reads them
@@ -171,10 +173,10 @@ def stabilize(gates: GateList) -> tuple[GateList, tuple[Rewrite, ...]]:
             name = sub.out if sub.out in reused else next(fresh)
             eqns.append(Eqn(name, "neg", (operand,), line=sub.line, column=sub.column))
             operand = Wire(name)
-        record = _record(eqn, match, gates.source_names)
+        record, operand_text = _record(eqn, match, gates.source_names, spelling)
         note = (
             f"you wrote {record.written}: {record.became} is the same number, "
-            f"and {fill(match.kind.where, {'x': str(match.operand)})}"
+            f"and {fill(match.kind.where, {'x': operand_text})}"
         )
         eqns.append(
             replace(
@@ -326,20 +328,26 @@ def _is_one(operand: Operand) -> bool:
     return isinstance(operand, Const) and operand.value == 1.0
 
 
-def _record(root: Eqn, match: _Match, source_names: frozenset[str]) -> Rewrite:
-    """The record of one rewrite, in the source's notation: the pattern as
-    the program wrote it, an intermediate the user named kept by its name
-    (`log(s) where s = sigmoid(q)`)."""
+def _record(
+    root: Eqn, match: _Match, source_names: frozenset[str], spelling: _Spelling
+) -> tuple[Rewrite, str]:
+    """The record of one rewrite, in the source's own words: the call as the
+    program spells it (`log(sigmoid(y*(w*x+b)))`), an intermediate the user
+    named kept by its name (`log(s) where s = sigmoid(q)`); and the operand
+    as the source spells it (`y*(w*x+b)`, else its wire's name)."""
     inner = {eqn.out: eqn for eqn in match.inner}
     named = [eqn for eqn in match.inner if eqn.out in source_names]
 
     def text(eqn: Eqn) -> str:  # a pattern is 3 gates deep at most: so is this
+        spelled = spelling.call(eqn)
+        if spelled is not None:
+            return spelled
         values = {}
         gate = GATES[eqn.gate]
         for placeholder, arg in zip(gate.inputs, eqn.args):
             made = inner.get(arg.name) if isinstance(arg, Wire) else None
             expand = made is not None and made.out not in source_names
-            values[placeholder] = text(made) if expand else str(arg)
+            values[placeholder] = text(made) if expand else spelling.operand(arg)
         for placeholder, param in zip(gate.params, eqn.params):
             values[placeholder] = str(param)
         return fill(gate.notation, values)
@@ -349,11 +357,11 @@ def _record(root: Eqn, match: _Match, source_names: frozenset[str]) -> Rewrite:
         written += " where " + ", ".join(
             f"{eqn.out} = {text(eqn)}" for eqn in reversed(named)
         )
-    operand = str(match.operand)
+    operand = spelling.argument(root, match) or spelling.operand(match.operand)
     gate = GATES[match.gate]
-    values = {gate.inputs[0]: f"-{operand}" if match.negated else operand}
+    values = {gate.inputs[0]: f"-{_bracketed(operand)}" if match.negated else operand}
     values.update((p, str(c)) for p, c in zip(gate.params, match.params))
-    return Rewrite(
+    record = Rewrite(
         line=root.line,
         column=root.column,
         written=written,
@@ -361,6 +369,124 @@ def _record(root: Eqn, match: _Match, source_names: frozenset[str]) -> Rewrite:
         why=fill(match.kind.why, {"x": operand}),
         kind=match.kind.pattern,
     )
+    return record, operand
+
+
+def _bracketed(text: str) -> str:
+    """`text` as the operand of a minus sign: `-(w*x+b)`, `-q`."""
+    try:
+        float(text)  # a number: -40, --2 as the code writes it
+        return text
+    except ValueError:
+        return text if text.isidentifier() or _closed(text) else f"({text})"
+
+
+def _closed(text: str) -> bool:
+    """`text` is one call or one bracketed expression: `f(x)`, `(a+b)`."""
+    start = text.find("(")
+    if start < 0 or not text.endswith(")"):
+        return False
+    if start and not text[:start].replace(".", "_").isidentifier():
+        return False
+    return _closing(text, start) == len(text) - 1
+
+
+def _closing(text: str, start: int) -> int:
+    """The index of the bracket that closes the one at `start` (-1: none)."""
+    depth = 0
+    for index in range(start, len(text)):
+        if text[index] in "([":
+            depth += 1
+        elif text[index] in ")]":
+            depth -= 1
+            if depth == 0:
+                return index
+    return -1
+
+
+# The 1 of log(1 + x) or log(x + 1), at either end of the log's argument.
+_ONE = (re.compile(r"^1(\.0*)?\s*\+\s*"), re.compile(r"\s*\+\s*1(\.0*)?$"))
+_NAMESPACES = frozenset({"np", "numpy", "torch", "Math", "math"})
+
+
+class _Spelling:
+    """The source's own text of a gate that is a call: from its name (and
+    namespace, `np.log`) to its closing bracket, found from the gate's line
+    and column; None for an operator, a method (`x.log()`) or a gate with
+    no place (the user's spacing and keywords are kept: `keepdim=True`)."""
+
+    def __init__(self, source: str, producers: dict[str, Eqn]) -> None:
+        self.source = source
+        self.producers = producers
+        self.starts = [0]
+        for index, char in enumerate(source):
+            if char == "\n":
+                self.starts.append(index + 1)
+
+    def call(self, eqn: Eqn) -> str | None:
+        if eqn.line < 1 or eqn.line > len(self.starts):
+            return None
+        source = self.source
+        at = self.starts[eqn.line - 1] + eqn.column - 1
+        end = at
+        while end < len(source) and (source[end].isalnum() or source[end] == "_"):
+            end += 1
+        if end == at or end >= len(source) or source[end] != "(":
+            return None
+        start = at
+        if at and source[at - 1] == ".":  # np.log(...), or x.log(): a method
+            start = at - 1
+            while start and (source[start - 1].isalnum() or source[start - 1] == "_"):
+                start -= 1
+            if source[start : at - 1] not in _NAMESPACES:
+                return None
+        close = _closing(source, end)
+        if close < 0:
+            return None
+        text = " ".join(source[start : close + 1].split())  # on one line
+        return text.replace("( ", "(").replace(" )", ")")
+
+    def operand(self, operand: Operand) -> str:
+        """An operand as the source spells it: a call's text where a call
+        made it, else its name (or number)."""
+        if isinstance(operand, Wire) and operand.name in self.producers:
+            spelled = self.call(self.producers[operand.name])
+            if spelled is not None:
+                return spelled
+        return str(operand)
+
+    def argument(self, root: Eqn, match: _Match) -> str | None:
+        """The rewritten operand as the source spells it, where it is the
+        first argument of the pattern's innermost call (`y*(w*x+b)` of
+        `sigmoid(y*(w*x+b))`), or log1p's, the log's argument less its 1
+        (`a*x` of `log(1 + a*x)`)."""
+        if match.kind is _LOG1P:
+            inside = self.first_argument(root)
+            if inside is None:
+                return None
+            for one in _ONE:
+                rest, found = one.subn("", inside, count=1)
+                if found and rest:
+                    return rest
+            return None  # a 1 spelled otherwise (1e0): the wire's name
+        for eqn in reversed(match.inner):
+            if eqn.args and eqn.args[0] == match.operand:
+                return self.first_argument(eqn)
+        return None
+
+    def first_argument(self, eqn: Eqn) -> str | None:
+        """The text of a call's first argument, where the source spells it."""
+        spelled = self.call(eqn)
+        if spelled is None:
+            return None
+        inside = spelled[spelled.index("(") + 1 : -1]
+        depth = 0
+        for index, char in enumerate(inside):
+            depth += 1 if char in "([" else -1 if char in ")]" else 0
+            if char == "," and depth == 0:
+                inside = inside[:index]
+                break
+        return inside.strip() or None
 
 
 def _reads(eqns: tuple[Eqn, ...], output: str) -> Counter:
