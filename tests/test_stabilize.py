@@ -918,3 +918,42 @@ def test_the_rewrite_quotes_what_the_user_wrote(source, written, became):
     )
     assert f"you wrote {written}:" in said
     assert "t3" not in rewrite.why and "t4" not in rewrite.why
+
+
+@pytest.mark.parametrize(
+    "source, lines",
+    [
+        (
+            LOGISTIC,
+            [
+                "# you wrote log(sigmoid(y*(w*x+b))):",
+                "# log_sigmoid(y*(w*x+b)) is the same number, and finite where",
+                "# sigmoid(y*(w*x+b)) rounds to 0",
+            ],
+        ),
+        (
+            "f = log(1 + exp(log(1 + exp(a_long_name*x_long_name))))",
+            [
+                "# you wrote log(1 + exp(log(1 + exp(a_long_name*x_long_name)))):",
+                "# softplus(log(1 + exp(a_long_name*x_long_name))) is the same number, and",
+                "# finite where exp(log(1 + exp(a_long_name*x_long_name))) overflows",
+            ],
+        ),
+    ],
+)
+def test_a_note_wraps_with_no_lone_word_and_not_inside_brackets(source, lines):
+    # Filled word by word, the first note ended on a line "# 0", and the
+    # second split "log(1 +" from "exp(...)".
+    f = hnncompile.compile(source, target="numpy")
+    said = [line.strip() for line in f.source.split("def backward")[0].splitlines()]
+    at = said.index(lines[0])
+    assert said[at : at + len(lines)] == lines
+
+
+def test_a_comment_of_one_long_word_and_a_short_one_keeps_both_together():
+    from hnncompile.codegen.text import _said
+
+    text = "x" * 80 + " rounds to 0"
+    assert _said(text) == ["# " + "x" * 80, "# rounds to 0"]
+    assert all(len(line) + 4 <= 88 for line in _said("word " * 40))
+    assert _said("word " * 40)[-1] != "# word"

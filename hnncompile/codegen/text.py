@@ -66,9 +66,59 @@ def _comment(text: str) -> list[str]:
     return _wrap(head + ":", indent=4) + _wrap(tail, indent=4)
 
 
-def _said(text: str) -> list[str]:
-    """A note or a why over forward's line of a gate (comments.noted)."""
-    return _comment(text)
+def _said(text: str, indent: int = 4) -> list[str]:
+    """A note or a why over forward's line of a gate (comments.noted): as
+    `_comment`, split after its ': ' where that is enough, else filled so
+    that no line ends inside brackets where another place will do, and the
+    last line is never one short word."""
+    if len(text) + indent + 2 <= LINE_LENGTH or ": " not in text:
+        if len(text) + indent + 2 <= LINE_LENGTH:
+            return [f"# {text}"]
+        return _filled(text, indent)
+    head, tail = text.split(": ", 1)
+    lines = [f"# {head}:", f"# {tail}"]
+    if max(map(len, lines)) + indent <= LINE_LENGTH:
+        return lines
+    return _filled(head + ":", indent) + _filled(tail, indent)
+
+
+_SHORT = 16  # a last line shorter than this, of one word, reads as left over
+
+
+def _filled(text: str, indent: int) -> list[str]:
+    """`text` filled word by word (see `_said`)."""
+    width = LINE_LENGTH - indent - 2
+    words = text.split()
+    depths = []  # the bracket depth after each word
+    depth = 0
+    for word in words:
+        depth += word.count("(") + word.count("[") - word.count(")") - word.count("]")
+        depths.append(depth)
+    lines: list[list[int]] = [[]]  # word indices, per line
+    length = 0
+    for i, word in enumerate(words):
+        line = lines[-1]
+        if line and length + 1 + len(word) > width:
+            # the last place on this line outside brackets, if not too early
+            outside = [k for k in range(len(line) - 1) if depths[line[k]] == 0]
+            cut = outside[-1] + 1 if outside else len(line)
+            if sum(len(words[k]) + 1 for k in line[:cut]) < width // 2:
+                cut = len(line)
+            lines[-1], carried = line[:cut], line[cut:]
+            lines.append(carried)
+            length = sum(len(words[k]) for k in carried) + len(carried) - 1
+        line = lines[-1]
+        length = length + 1 + len(word) if line else len(word)
+        line.append(i)
+    last = lines[-1]
+    while (
+        len(lines) > 1
+        and len(last) == 1
+        and len(words[last[0]]) < _SHORT
+        and len(lines[-2]) > 1
+    ):
+        last.insert(0, lines[-2].pop())
+    return [f"# {' '.join(words[k] for k in line)}" for line in lines]
 
 
 def _wrap(text: str, indent: int, marker: str = "#") -> list[str]:
