@@ -385,10 +385,11 @@ STABLE_GATES = (
             "np.mean(np.logaddexp.reduce({x}, axis=1)"
             " - {x}[np.arange({x}.shape[0]), {i}])"
         ),
-        # The lecture's one-liner: (softmax(logits, 1) - onehot(Y)) / n.
+        # The lecture's one-liner: (softmax(logits, 1) - onehot(Y)) / n, the
+        # one-hot rows of the identity picked by the labels, in x's dtype.
         grads=(
             f"(np.exp({{x}} - {_KEPT.format(x='{x}', axis=1)})"
-            " - (np.arange({x}.shape[1]) == np.expand_dims({i}, 1)))"
+            " - np.eye({x}.shape[1], dtype={x}.dtype)[{i}])"
             " / {x}.shape[0] * {dout}",
             "",
         ),
