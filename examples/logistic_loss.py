@@ -20,8 +20,10 @@ def forward(w0, x, w1, y, w2, label):
     score = t3 + w2
     margin = label * score
     # you wrote log(sigmoid(margin)):
-    # log_sigmoid(margin) is the same number, and finite where sigmoid(margin) rounds to
-    # 0
+    # log_sigmoid(margin) is the same number, and finite where sigmoid(margin) rounds
+    # to 0
+    # log_sigmoid as min(margin, 0) - log1p(e^-|margin|):
+    # exp never sees a positive number, so no overflow at any margin
     t5 = min(margin, 0.0) - math.log1p(math.exp(-abs(margin)))
     t6 = t5
     loss = -t6

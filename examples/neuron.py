@@ -16,6 +16,8 @@ def forward(a, x, b, y, c):
     t2 = b * y
     t3 = t1 + t2
     q = t3 + c
+    # sigmoid in two branches, so that exp never sees a positive number:
+    # no overflow at any q
     f = 1 / (1 + math.exp(-q)) if q >= 0 else math.exp(q) / (1 + math.exp(q))
     return f
 

@@ -33,6 +33,8 @@ def forward(a, b, c):
     t9 = t7 * t8
     t10 = math.tanh(c)
     t = t9 + t10
+    # sigmoid in two branches, so that exp never sees a positive number:
+    # no overflow at any t
     t11 = 1 / (1 + math.exp(-t)) if t >= 0 else math.exp(t) / (1 + math.exp(t))
     t12 = max(s, 0.0)
     t13 = t11 + t12

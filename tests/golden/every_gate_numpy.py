@@ -69,6 +69,8 @@ def forward(a, b, c):
     t9 = t7 * t8
     t10 = np.tanh(c)
     t = t9 + t10
+    # sigmoid as e^min(t,0) / (1 + e^-|t|), both branches at once:
+    # exp never sees a positive number, so no overflow at any t
     t11 = np.exp(np.minimum(t, 0.0)) / (1 + np.exp(-np.abs(t)))
     t12 = np.maximum(s, 0.0)
     t13 = t11 + t12

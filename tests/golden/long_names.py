@@ -16,6 +16,8 @@ import math
 def forward(first_layer_weight_number_one, the_input_value_x, first_layer_bias_term):
     t1 = first_layer_weight_number_one * the_input_value_x
     weighted_sum_of_the_first_hidden_layer = t1 + first_layer_bias_term
+    # sigmoid in two branches, so that exp never sees a positive number:
+    # no overflow at any weighted_sum_of_the_first_hidden_layer
     activation_of_the_first_hidden_layer = (
         1 / (1 + math.exp(-weighted_sum_of_the_first_hidden_layer))
         if weighted_sum_of_the_first_hidden_layer >= 0

@@ -48,8 +48,11 @@ def forward(y, w, x, b):
     t1 = w * x
     t2 = t1 + b
     t3 = y * t2
-    # you wrote log(sigmoid(t3)):
-    # log_sigmoid(t3) is the same number, and finite where sigmoid(t3) rounds to 0
+    # you wrote log(sigmoid(y*(w*x+b))):
+    # log_sigmoid(y*(w*x+b)) is the same number, and finite where
+    # sigmoid(y*(w*x+b)) rounds to 0
+    # log_sigmoid as min(t3, 0) - log1p(e^-|t3|):
+    # exp never sees a positive number, so no overflow at any t3
     t5 = np.minimum(t3, 0.0) - np.log1p(np.exp(-np.abs(t3)))
     t6 = np.sum(t5)
     f = -t6
