@@ -9,7 +9,9 @@ rounds to nothing, the stable gate that computes the same number
                                                    with keepdims too)
     log(softmax(x))          -> log_softmax(x)    (and softmax(x, axis))
     log(1 + x)               -> log1p(x)          (and log(x + 1))
-    exp(x) - 1               -> expm1(x)
+    log(1 - x)               -> log1p(-x)
+    exp(x) - 1               -> expm1(x)          (and -1 + exp(x))
+    log1p(exp(x))            -> softplus(x)
 
 It runs after lowering and before the optimisation passes, on by default
 (`compile(..., stable=False)` and `--no-stable` turn it off), and unlike
@@ -93,6 +95,12 @@ _LOG1P = _Kind(
     "below 1e-16, where the log is 0): log1p keeps them",
     "accurate where {x} is small",
 )
+_LOG1P_OF_MINUS = _Kind(
+    "log(1 - x) -> log1p(-x)",
+    "1 - {x} rounds away {x}'s last digits where {x} is small (all of them "
+    "below 1e-16, where the log is 0): log1p keeps them",
+    "accurate where {x} is small",
+)
 _EXPM1 = _Kind(
     "exp(x) - 1 -> expm1(x)",
     "exp({x}) - 1 cancels {x}'s last digits where {x} is small (all of them "
@@ -110,6 +118,7 @@ KINDS = tuple(
         _LOGSUMEXP,
         _LOG_SOFTMAX,
         _LOG1P,
+        _LOG1P_OF_MINUS,
         _EXPM1,
     )
 )
@@ -119,7 +128,7 @@ _LOGSUMEXP_OF = {
     "sum_keepdims": "logsumexp_keepdims",
 }
 _LOG_SOFTMAX_OF = {"softmax": "log_softmax", "softmax_axis": "log_softmax_axis"}
-_ROOTS = frozenset({"log", "sub"})  # the gates a pattern ends at
+_ROOTS = frozenset({"log", "sub", "add", "log1p"})  # the gates a pattern ends at
 
 
 @dataclass(frozen=True)
@@ -280,6 +289,17 @@ def _match(eqn: Eqn, producers: dict[str, Eqn]) -> _Match | None:
         if made is not None and made.gate == "exp" and _is_one(eqn.args[1]):
             return _Match(_EXPM1, "expm1", made.args[0], (), (made,))
         return None
+    if eqn.gate == "add":  # -1 + exp(x), exp(x) + -1
+        for one, other in ((0, 1), (1, 0)):
+            made = _made(eqn.args[other], producers)
+            if _is_one(eqn.args[one], -1.0) and made is not None and made.gate == "exp":
+                return _Match(_EXPM1, "expm1", made.args[0], (), (made,))
+        return None
+    if eqn.gate == "log1p":
+        made = _made(eqn.args[0], producers)
+        if made is not None and made.gate == "exp":
+            return _Match(_SOFTPLUS, "softplus", made.args[0], (), (made,))
+        return None
     if eqn.gate != "log":
         return None
     made = _made(eqn.args[0], producers)
@@ -304,7 +324,7 @@ def _match(eqn: Eqn, producers: dict[str, Eqn]) -> _Match | None:
             return _Match(
                 _LOG_ONE_MINUS_SIGMOID, "log_sigmoid", operand, (), inner, True
             )
-        return None
+        return _Match(_LOG1P_OF_MINUS, "log1p", made.args[1], (), (made,), True)
     if made.gate == "add":
         for one, other in ((0, 1), (1, 0)):
             if not _is_one(made.args[one]):
@@ -324,8 +344,8 @@ def _made(operand: Operand, producers: dict[str, Eqn]) -> Eqn | None:
     return None
 
 
-def _is_one(operand: Operand) -> bool:
-    return isinstance(operand, Const) and operand.value == 1.0
+def _is_one(operand: Operand, one: float = 1.0) -> bool:
+    return isinstance(operand, Const) and operand.value == one
 
 
 def _record(
@@ -406,6 +426,7 @@ def _closing(text: str, start: int) -> int:
 
 # The 1 of log(1 + x) or log(x + 1), at either end of the log's argument.
 _ONE = (re.compile(r"^1(\.0*)?\s*\+\s*"), re.compile(r"\s*\+\s*1(\.0*)?$"))
+_ONE_MINUS = (re.compile(r"^1(\.0*)?\s*-\s*"),)
 _NAMESPACES = frozenset({"np", "numpy", "torch", "Math", "math"})
 
 
@@ -460,11 +481,12 @@ class _Spelling:
         first argument of the pattern's innermost call (`y*(w*x+b)` of
         `sigmoid(y*(w*x+b))`), or log1p's, the log's argument less its 1
         (`a*x` of `log(1 + a*x)`)."""
-        if match.kind is _LOG1P:
+        if match.kind in (_LOG1P, _LOG1P_OF_MINUS):
             inside = self.first_argument(root)
             if inside is None:
                 return None
-            for one in _ONE:
+            ones = _ONE if match.kind is _LOG1P else _ONE_MINUS
+            for one in ones:
                 rest, found = one.subn("", inside, count=1)
                 if found and rest:
                     return rest

@@ -122,6 +122,31 @@ PATTERNS = {
         "inputs x\nf = expm1 x\noutput f",
         ("exp(x) - 1", "expm1(x)"),
     ),
+    # more forms users write
+    "-1 + exp(x)": (
+        "f = -1 + exp(x)",
+        "python",
+        "inputs x\nf = expm1 x\noutput f",
+        ("-1 + exp(x)", "expm1(x)"),
+    ),
+    "log1p(exp(x))": (
+        "f = log1p(exp(x))",
+        "python",
+        "inputs x\nf = softplus x\noutput f",
+        ("log1p(exp(x))", "softplus(x)"),
+    ),
+    "log(1 - x)": (
+        "f = log(1 - x)",
+        "python",
+        "inputs x\nt1 = neg x\nf = log1p t1\noutput f",
+        ("log(1 - x)", "log1p(-x)"),
+    ),
+    "log(1 - a*x)": (
+        "f = log(1 - a*x)",
+        "numpy",
+        "inputs a, x\nt1 = mul a x\nt2 = neg t1\nf = log1p t2\noutput f",
+        ("log(1 - a*x)", "log1p(-(a*x))"),
+    ),
 }
 
 
@@ -197,8 +222,10 @@ def test_a_named_intermediate_is_dropped_and_the_record_names_it():
 def test_what_is_not_a_pattern_is_left_alone():
     for source in (
         "f = log(2 + exp(x))",
-        "f = log(1 - exp(x))",
         "f = 1 - exp(x)",
+        "f = log(2 - x)",
+        "f = 1 + exp(x)",
+        "f = log1p(sigmoid(x))",
         "f = exp(x) - 2",
         "f = log(sigmoid(q) + 1) * 0 + log(q)",
         "f = log(x) + sigmoid(x)",
@@ -567,6 +594,9 @@ PLANTED = {
     "log1p_square": "log(1 + ({0})**2)",
     "log1p_sigmoid": "log(sigmoid({0}) + 1)",
     "expm1": "exp(tanh({0})) - 1",
+    "expm1_commuted": "-1 + exp(tanh({0}))",
+    "log1p_exp": "log1p(exp({0}))",
+    "log1p_minus": "log(1 - 0.5 * tanh({0}))",
 }
 AROUND = {
     "add": "({0}) + ({1})",
@@ -656,6 +686,9 @@ def true_value(tree, point: dict):
         "log1p_square": lambda u: mpmath.log1p(u * u),
         "log1p_sigmoid": lambda u: mpmath.log1p(1 / (1 + mpmath.exp(-u))),
         "expm1": lambda u: mpmath.expm1(mpmath.tanh(u)),
+        "expm1_commuted": lambda u: mpmath.expm1(mpmath.tanh(u)),
+        "log1p_exp": lambda u: mpmath.log1p(mpmath.exp(u)),
+        "log1p_minus": lambda u: mpmath.log1p(-mpmath.tanh(u) / 2),
     }[op]
     [x] = args
     return [unary(u) for u in x] if isinstance(x, list) else unary(x)
@@ -957,3 +990,21 @@ def test_a_comment_of_one_long_word_and_a_short_one_keeps_both_together():
     assert _said(text) == ["# " + "x" * 80, "# rounds to 0"]
     assert all(len(line) + 4 <= 88 for line in _said("word " * 40))
     assert _said("word " * 40)[-1] != "# word"
+
+
+def test_log_of_one_minus_anything_is_a_log1p():
+    # log(1 - exp(x)) too: log1p(-exp(x)) keeps the digits near x = -40
+    gates, [rewrite] = rewritten("f = log(1 - exp(x))")
+    assert [e.gate for e in gates.eqns] == ["exp", "neg", "log1p"]
+    assert rewrite.became == "log1p(-exp(x))"
+
+
+def test_log1p_of_exp_no_longer_overflows():
+    # Before the pass knew log1p(exp(x)), grad(1000.0) raised OverflowError.
+    f = hnncompile.compile("f = log1p(exp(x))")
+    assert f.grad(1000.0) == (1000.0, {"x": 1.0})
+    with pytest.raises(OverflowError):
+        hnncompile.compile("f = log1p(exp(x))", stable=False).grad(1000.0)
+    small = hnncompile.compile("f = log(1 - x)")
+    assert small(1e-20) == -1e-20  # log(1 - 1e-20) rounds to 0
+    assert hnncompile.compile("f = -1 + exp(x)")(1e-20) == 1e-20
