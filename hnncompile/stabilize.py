@@ -30,7 +30,6 @@ softplus and log1p: softplus is tried first.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Callable
@@ -38,6 +37,7 @@ from typing import Callable
 from . import naming
 from .gates import GATES, fill
 from .ir import Const, Eqn, GateList, Operand, Wire
+from .spelling import Spelling, bracketed
 
 
 @dataclass(frozen=True)
@@ -166,7 +166,7 @@ def stabilize(gates: GateList) -> tuple[GateList, tuple[Rewrite, ...]]:
         and reads[match.inner[0].out] == 1
         and match.inner[0].out not in gates.source_names
     }
-    spelling = _Spelling(gates.source, producers)
+    spelling = Spelling(gates.source, producers)
     eqns: list[Eqn] = []
     records = []
     dropping: set[str] = set()  # intermediates to drop if nothing reads them
@@ -349,7 +349,7 @@ def _is_one(operand: Operand, one: float = 1.0) -> bool:
 
 
 def _record(
-    root: Eqn, match: _Match, source_names: frozenset[str], spelling: _Spelling
+    root: Eqn, match: _Match, source_names: frozenset[str], spelling: Spelling
 ) -> tuple[Rewrite, str]:
     """The record of one rewrite, in the source's own words: the call as the
     program spells it (`log(sigmoid(y*(w*x+b)))`), an intermediate the user
@@ -377,9 +377,11 @@ def _record(
         written += " where " + ", ".join(
             f"{eqn.out} = {text(eqn)}" for eqn in reversed(named)
         )
-    operand = spelling.argument(root, match) or spelling.operand(match.operand)
+    one = {_LOG1P: "+", _LOG1P_OF_MINUS: "-"}.get(match.kind)
+    operand = spelling.argument(root, match.inner, match.operand, one)
+    operand = operand or spelling.operand(match.operand)
     gate = GATES[match.gate]
-    values = {gate.inputs[0]: f"-{_bracketed(operand)}" if match.negated else operand}
+    values = {gate.inputs[0]: f"-{bracketed(operand)}" if match.negated else operand}
     values.update((p, str(c)) for p, c in zip(gate.params, match.params))
     record = Rewrite(
         line=root.line,
@@ -390,125 +392,6 @@ def _record(
         kind=match.kind.pattern,
     )
     return record, operand
-
-
-def _bracketed(text: str) -> str:
-    """`text` as the operand of a minus sign: `-(w*x+b)`, `-q`."""
-    try:
-        float(text)  # a number: -40, --2 as the code writes it
-        return text
-    except ValueError:
-        return text if text.isidentifier() or _closed(text) else f"({text})"
-
-
-def _closed(text: str) -> bool:
-    """`text` is one call or one bracketed expression: `f(x)`, `(a+b)`."""
-    start = text.find("(")
-    if start < 0 or not text.endswith(")"):
-        return False
-    if start and not text[:start].replace(".", "_").isidentifier():
-        return False
-    return _closing(text, start) == len(text) - 1
-
-
-def _closing(text: str, start: int) -> int:
-    """The index of the bracket that closes the one at `start` (-1: none)."""
-    depth = 0
-    for index in range(start, len(text)):
-        if text[index] in "([":
-            depth += 1
-        elif text[index] in ")]":
-            depth -= 1
-            if depth == 0:
-                return index
-    return -1
-
-
-# The 1 of log(1 + x) or log(x + 1), at either end of the log's argument.
-_ONE = (re.compile(r"^1(\.0*)?\s*\+\s*"), re.compile(r"\s*\+\s*1(\.0*)?$"))
-_ONE_MINUS = (re.compile(r"^1(\.0*)?\s*-\s*"),)
-_NAMESPACES = frozenset({"np", "numpy", "torch", "Math", "math"})
-
-
-class _Spelling:
-    """The source's own text of a gate that is a call: from its name (and
-    namespace, `np.log`) to its closing bracket, found from the gate's line
-    and column; None for an operator, a method (`x.log()`) or a gate with
-    no place (the user's spacing and keywords are kept: `keepdim=True`)."""
-
-    def __init__(self, source: str, producers: dict[str, Eqn]) -> None:
-        self.source = source
-        self.producers = producers
-        self.starts = [0]
-        for index, char in enumerate(source):
-            if char == "\n":
-                self.starts.append(index + 1)
-
-    def call(self, eqn: Eqn) -> str | None:
-        if eqn.line < 1 or eqn.line > len(self.starts):
-            return None
-        source = self.source
-        at = self.starts[eqn.line - 1] + eqn.column - 1
-        end = at
-        while end < len(source) and (source[end].isalnum() or source[end] == "_"):
-            end += 1
-        if end == at or end >= len(source) or source[end] != "(":
-            return None
-        start = at
-        if at and source[at - 1] == ".":  # np.log(...), or x.log(): a method
-            start = at - 1
-            while start and (source[start - 1].isalnum() or source[start - 1] == "_"):
-                start -= 1
-            if source[start : at - 1] not in _NAMESPACES:
-                return None
-        close = _closing(source, end)
-        if close < 0:
-            return None
-        text = " ".join(source[start : close + 1].split())  # on one line
-        return text.replace("( ", "(").replace(" )", ")")
-
-    def operand(self, operand: Operand) -> str:
-        """An operand as the source spells it: a call's text where a call
-        made it, else its name (or number)."""
-        if isinstance(operand, Wire) and operand.name in self.producers:
-            spelled = self.call(self.producers[operand.name])
-            if spelled is not None:
-                return spelled
-        return str(operand)
-
-    def argument(self, root: Eqn, match: _Match) -> str | None:
-        """The rewritten operand as the source spells it, where it is the
-        first argument of the pattern's innermost call (`y*(w*x+b)` of
-        `sigmoid(y*(w*x+b))`), or log1p's, the log's argument less its 1
-        (`a*x` of `log(1 + a*x)`)."""
-        if match.kind in (_LOG1P, _LOG1P_OF_MINUS):
-            inside = self.first_argument(root)
-            if inside is None:
-                return None
-            ones = _ONE if match.kind is _LOG1P else _ONE_MINUS
-            for one in ones:
-                rest, found = one.subn("", inside, count=1)
-                if found and rest:
-                    return rest
-            return None  # a 1 spelled otherwise (1e0): the wire's name
-        for eqn in reversed(match.inner):
-            if eqn.args and eqn.args[0] == match.operand:
-                return self.first_argument(eqn)
-        return None
-
-    def first_argument(self, eqn: Eqn) -> str | None:
-        """The text of a call's first argument, where the source spells it."""
-        spelled = self.call(eqn)
-        if spelled is None:
-            return None
-        inside = spelled[spelled.index("(") + 1 : -1]
-        depth = 0
-        for index, char in enumerate(inside):
-            depth += 1 if char in "([" else -1 if char in ")]" else 0
-            if char == "," and depth == 0:
-                inside = inside[:index]
-                break
-        return inside.strip() or None
 
 
 def _reads(eqns: tuple[Eqn, ...], output: str) -> Counter:
