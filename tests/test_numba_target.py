@@ -321,6 +321,75 @@ def test_matrices_are_refused_where_they_stand(program, construct, column):
     assert (error.line, error.column) == (program.count("\n") + 1, column)
 
 
+def test_every_reduction_but_sum_and_mean_is_refused():
+    """The loops add a reduction's elements up as they go: right for sum and
+    mean only. Every other reduction of the catalogue (logsumexp, whose
+    scalar form is its input; the new ones, as they come) is refused."""
+    from hnncompile.codegen.numba_target import NumbaTarget
+
+    target = NumbaTarget()
+    reductions = {name for name, gate in GATES.items() if gate.reduces}
+    assert {"sum", "mean", "logsumexp"} <= reductions
+    for name in reductions:
+        refused = target.refuses(GATES[name])
+        assert (refused is None) == (name in ("sum", "mean")), (name, refused)
+
+
+@pytest.mark.parametrize(
+    "program, line, column",
+    [
+        ("f = logsumexp(x)", 1, 5),
+        ("f = log(sum(exp(x)))", 1, 5),  # the stability pass makes it logsumexp
+        ("q = a * x\nf = b * log(sum(exp(q)))", 2, 9),
+    ],
+)
+def test_logsumexp_is_refused_not_computed_as_a_sum(program, line, column, capsys):
+    with pytest.raises(hnncompile.CompileError) as caught:
+        hnncompile.compile(program, target="numba")
+    error = caught.value
+    assert "logsumexp over all elements" in error.message
+    assert "target='numpy'" in error.message
+    assert (error.line, error.column) == (line, column)
+    assert cli.main(["compile", "-e", program, "--target", "numba"]) == 2
+    err = capsys.readouterr().err
+    assert "logsumexp" in err and "Traceback" not in err
+
+
+# The stable elementwise gates, written or reached by the stability pass, on
+# numbers where the naive forms overflow, round to 0 or lose their digits.
+STABLE = [
+    "f = softplus(a * x)",
+    "f = log_sigmoid(a * x)",
+    "f = log(1 + exp(a * x))",
+    "f = log(sigmoid(a * x))",
+    "f = expm1(a * x) + exp(a * x) - 1",
+    "f = log1p(a * x * x) + log(1 + a * x * x)",
+]
+EXTREMES = [-1000.0, -745.0, -40.0, -1e-10, 0.0, 1e-12, 1e-5, 3.0, 40.0, 700.0]
+
+
+@pytest.mark.parametrize("program", STABLE)
+def test_the_stable_gates_give_the_numpy_targets_numbers_at_the_extremes(program):
+    fused, numpy_f = both(program)
+    used = {eqn.gate for eqn in fused.gates.eqns}
+    assert used & {"softplus", "log_sigmoid", "expm1", "log1p"}, used
+    x = np.array(EXTREMES)
+    if "log1p" in used:
+        x = x[x > -1e-3]  # log1p(a*x*x) wants a*x*x > -1; exp(700) squared overflows
+        x = x[np.abs(x) < 40]
+    for a in [1.0, np.full(x.shape, 0.5)]:
+        with np.errstate(all="ignore"):
+            want_value, want_grads = numpy_f.value_and_grad(a, x)
+        value, grads = fused.value_and_grad(a, x)
+        assert np.all(np.isfinite(value)) and np.all(np.isfinite(want_value))
+        assert_same(value, want_value)
+        for got, want in zip(grads, want_grads):
+            assert np.all(np.isfinite(got))
+            assert_same(got, want, rtol=1e-10)
+    report = hnncompile.gradcheck(fused, 0.7, np.array([-3.0, 0.2, 1.5]))
+    assert report.passed, report
+
+
 def test_without_numba_compiling_says_how_to_install_it(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "numba", None)  # `import numba` fails
     with pytest.raises(ImportError, match=r"pip install 'hnncompile\[fast\]'"):

@@ -14,9 +14,11 @@ feeds further gates, there is one loop per level (numba_loops.py).
 
 Programs of vectors and matrices (SPEC section 5) are refused where they
 stand: lowering refuses their constructs, `refuses` the catalogue's
-array-only gates. Numba is an optional extra: without it compiling for
-this target raises `NumbaMissing`, an ImportError (and a ValueError, so
-the command line says it in one line) with the command that installs it.
+array-only gates, and every reduction but sum and mean (logsumexp over
+all elements: the loops add elements up, and its sum is in log space).
+Numba is an optional extra: without it compiling for this target raises
+`NumbaMissing`, an ImportError (and a ValueError, so the command line
+says it in one line) with the command that installs it.
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ from __future__ import annotations
 from typing import Collection
 
 from .. import naming
+from ..gates import Gate
 from ..ir import GateList
 from .numba_text import helpers, kernels
 from .numba_wrappers import wrappers
-from .numba_loops import plan_loops
+from .numba_loops import ADDED_UP, plan_loops
 from .numpy_target import NumpyTarget
 from .plan import Names
 from .python_target import PythonTarget
@@ -73,6 +76,19 @@ class NumbaTarget(PythonTarget):
 
     def code(self, gate, fast: bool = False):
         return gate.code("python")
+
+    def refuses(self, gate: Gate) -> str | None:
+        """Besides the array-only gates, every reduction but `sum` and `mean`:
+        the loops add up a reduction's elements one by one (numba_loops.py),
+        which is what those two mean and not, say, logsumexp, whose scalar
+        form is its input (`{x}`) and whose sum must be taken in log space."""
+        refused = super().refuses(gate)
+        if refused is None and gate.reduces and gate.name not in ADDED_UP:
+            return (
+                f"{gate.title} over all elements (the fused loops "
+                "add up only sum and mean)"
+            )
+        return refused
 
     def converted_inputs(self, params: list[str], gates: GateList) -> list[str]:
         return NumpyTarget.converted_inputs(self, params, gates)
