@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -388,6 +389,55 @@ def test_the_stable_gates_give_the_numpy_targets_numbers_at_the_extremes(program
             assert_same(got, want, rtol=1e-10)
     report = hnncompile.gradcheck(fused, 0.7, np.array([-3.0, 0.2, 1.5]))
     assert report.passed, report
+
+
+def _comments_above(source: str, function: str) -> dict[str, list[str]]:
+    """In `function` of `source`: each assignment's target, and the comment
+    lines just above it (stripped)."""
+    body = source.split(f"\ndef {function}(", 1)[1].split("\n\n\n", 1)[0]
+    above, pending = {}, []
+    for line in body.splitlines()[1:]:
+        line = line.strip()
+        if line.startswith("#"):
+            pending.append(line)
+        elif " = " in line:
+            above.setdefault(line.split(" = ")[0], pending)
+            pending = []
+    return above
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        "f = log(1 + exp(x))",
+        "f = sigmoid(a * x) * log(sigmoid(x)) + log(1 + x * x)",
+        "q = exp(a * x) - 1\nf = sum(q) * log(1 + exp(q))",  # two levels
+    ],
+)
+def test_the_forward_loop_says_what_the_python_targets_forward_says(program):
+    """Above a gate's line, the comments of the python target's forward (a
+    stability rewrite's "you wrote ...", why a line is written so), once."""
+    fused = hnncompile.compile(program, target="numba")
+    python = _comments_above(hnncompile.compile(program).source, "forward")
+    loops = re.findall(r"\ndef (forward_loop\d*)\(", fused.source)
+    assert len(loops) == program.count("sum") + 1
+    got: dict[str, list[str]] = {}
+    for loop in loops:
+        for wire, comments in _comments_above(fused.source, loop).items():
+            if comments and wire in python:
+                assert wire not in got, f"{wire}'s comments said twice"
+                got[wire] = comments
+    wanted = {wire: lines for wire, lines in python.items() if lines}
+    assert any("you wrote" in line for lines in wanted.values() for line in lines)
+    assert got == wanted
+    out = subprocess.run(
+        [sys.executable, "-m", "hnncompile", "compile", "-e", program]
+        + ["--target", "numba"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    ).stdout
+    assert out.count("# you wrote") == fused.source.count("# you wrote") > 0
 
 
 def test_without_numba_compiling_says_how_to_install_it(monkeypatch, capsys):

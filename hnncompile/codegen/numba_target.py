@@ -93,6 +93,23 @@ class NumbaTarget(PythonTarget):
     def converted_inputs(self, params: list[str], gates: GateList) -> list[str]:
         return NumpyTarget.converted_inputs(self, params, gates)
 
+    def forward_comments(
+        self, gates: GateList, names: Names, wrt: Collection[str]
+    ) -> dict[str, list[str]]:
+        """The comment lines the python target's forward writes above each
+        gate's line (a rewrite's note, why a line is written as it is:
+        whatever codegen/target.py's module puts there), by the gate's
+        output; none for most gates."""
+        lines = _PythonForward().module(gates, names, wrt, comments=True)
+        above: dict[str, list[str]] = {}
+        pending: list[str] = []
+        for key, line in lines.items():
+            if line.lstrip().startswith("#"):
+                pending.append(line)
+            else:
+                above[key], pending = pending, []
+        return above
+
     def check(self, gates: GateList) -> None:
         super().check(gates)
         require_numba()
@@ -141,6 +158,15 @@ class NumbaTarget(PythonTarget):
 
     def switches_module(self, gates: GateList):
         return NumpyTarget().switches_module(gates)
+
+
+class _PythonForward(PythonTarget):
+    """The python target, its module stopped where forward's lines are done:
+    `module` returns them (a dict, comment lines among them) for
+    NumbaTarget.forward_comments."""
+
+    def assemble(self, gates, comments, params, output, grads, forward_lines, _):
+        return forward_lines
 
 
 class _Identifiers:

@@ -131,6 +131,11 @@ def kernels(target, gates, names, loops, ids, wrt, comments) -> list[str]:
     """Each loop's functions: its values pass (forward) and, where gradients
     flow through it, its backward pass, each with its driver in chunks."""
     forward_lines = target.forward_lines(gates, names)
+    # Above a gate's line in the values pass, the python target's forward's
+    # comments (what a rewrite replaced, why a line is written so): once,
+    # in the first loop that computes the gate.
+    above = target.forward_comments(gates, names, wrt) if comments else {}
+    said: set[str] = set()
     value = names.value
     lines: list[str] = []
     for loop in loops:
@@ -142,7 +147,11 @@ def kernels(target, gates, names, loops, ids, wrt, comments) -> list[str]:
         params = [ids["start"], ids["stop"], ids["sums"], *arrays, *given, *out]
         sums = [ids[f"{value[r.out]}_sum"] for r in loop.reductions]
         body = _reads(loop.inputs, value, ids)
-        body += [forward_lines[eqn.out] for eqn in loop.forward]
+        for eqn in loop.forward:
+            if eqn.out not in said:
+                body += above.get(eqn.out, [])
+                said.add(eqn.out)
+            body.append(forward_lines[eqn.out])
         if loop.writes_output:
             body.append(f"{out[0]}[{ids['i']}] = {value[gates.output]}")
         for r, total in zip(loop.reductions, sums):
