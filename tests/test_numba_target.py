@@ -440,6 +440,43 @@ def test_the_forward_loop_says_what_the_python_targets_forward_says(program):
     assert out.count("# you wrote") == fused.source.count("# you wrote") > 0
 
 
+LONG = "f = log_sigmoid(a_rather_long_weight_name * x_rather_long_input_name) + b"
+
+
+@pytest.mark.parametrize("program", [LONG, TWO_LAYER, *STABLE])
+def test_every_line_fits_and_a_loops_comments_are_the_python_targets(program):
+    """Comments are filled to the line length at their indentation (a loop's
+    body is indented twice, the python target's once), with the same words:
+    those of the python target's backward, then the loop's own."""
+    fused = hnncompile.compile(program, target="numba")
+    too_long = [line for line in fused.source.splitlines() if len(line) > 88]
+    assert not too_long, too_long
+    if "sum" in program:
+        return
+    python = hnncompile.compile(program).source.split("\ndef backward(")[1]
+    loop = fused.source.split("\ndef backward_loop(")[1].split("\n\n\n")[0]
+
+    def words(text: str) -> list[str]:
+        comments = [line.strip() for line in text.splitlines()]
+        return " ".join(c[2:] for c in comments if c.startswith("# ")).split()
+
+    own = "each input's gradient: kept per element for an array, added up for a number"
+    assert words(loop) == words(python) + own.split()
+
+
+def test_a_comment_is_filled_again_only_where_it_is_too_long():
+    from hnncompile.codegen.numba_text import rewrapped
+
+    filled = "# " + " ".join(["word"] * 15) + " longer"  # 83 columns: fits at 4
+    lines = ["x = 1.0", filled, "# end of it.", "# another comment", "y = x"]
+    assert rewrapped(lines, indent=4) == lines
+    again = rewrapped(lines, indent=8)  # "longer" moves down, to "end of it."
+    words = " ".join(["word"] * 15)
+    assert again == ["x = 1.0", f"# {words}", "# longer end of it.", *lines[3:]]
+    head = ["# t2 = softplus(t1):", "# " + "tail " * 17]  # a head ends with ':'
+    assert rewrapped(head, indent=8)[0] == head[0]
+
+
 def test_without_numba_compiling_says_how_to_install_it(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "numba", None)  # `import numba` fails
     with pytest.raises(ImportError, match=r"pip install 'hnncompile\[fast\]'"):

@@ -136,9 +136,10 @@ class NumbaTarget(PythonTarget):
             lines += _header(
                 gates, ", ".join(params), backward_params, output, _tuple(grads)
             )
-            lines.append(
-                f"# value_and_grad({backward_params}) returns ({output}, "
-                f"({_tuple(grads)})) from one pass."
+            lines += _wrap(
+                f"value_and_grad({backward_params}) returns ({output}, "
+                f"({_tuple(grads)})) from one pass.",
+                indent=0,
             )
             lines += _wrap(_NOTE, indent=0)
         lines += ["import math", "", "import numba", "import numpy as np", "", ""]

@@ -9,7 +9,9 @@
 # backward(a1, x, b1, y, c1, a2, b2, c2, a3, b3, c3, a4, b4, c4, d4, dout=1.0) returns
 # da1, dx, db1, dy, dc1, da2, db2, dc2, da3, db3, dc3, da4, db4, dc4, dd4: the gradient
 # of score on each input, given dout, the gradient on score.
-# value_and_grad(a1, x, b1, y, c1, a2, b2, c2, a3, b3, c3, a4, b4, c4, d4, dout=1.0) returns (score, (da1, dx, db1, dy, dc1, da2, db2, dc2, da3, db3, dc3, da4, db4, dc4, dd4)) from one pass.
+# value_and_grad(a1, x, b1, y, c1, a2, b2, c2, a3, b3, c3, a4, b4, c4, d4, dout=1.0)
+# returns (score, (da1, dx, db1, dy, dc1, da2, db2, dc2, da3, db3, dc3, da4, db4, dc4,
+# dd4)) from one pass.
 # The inputs may be NumPy arrays of shapes that broadcast together, or numbers; each
 # gradient has the shape of its own input. Lists and tuples are taken as arrays,
 # booleans and integers as floats; float32 stays float32 (each element is computed in
