@@ -50,6 +50,16 @@ _NOTE = (
 )
 
 
+# Where the numba target writes a gate's rule its own way: the catalogue's
+# numbers, in a form LLVM compiles without a branch. The relu's three-way
+# `dout if x > 0 else 0.0 if x <= 0 else math.nan` becomes branches that a
+# random sign mispredicts half the time; `abs(max(x, 0.0))` is 0.0 where
+# x <= 0 (and at -0.0, and -inf) and NaN where x is NaN, so the one
+# remaining choice is a select (benchmarks/fused.py measures it). Each rule
+# reads what the catalogue's does (numba_loops.py plans from those).
+_BRANCH_FREE = {"relu": ("{dout} if {x} > 0 else abs(max({x}, 0.0))",)}
+
+
 class NumbaMissing(ImportError, ValueError):
     """Numba is not installed: the numba target needs it."""
 
@@ -75,7 +85,8 @@ class NumbaTarget(PythonTarget):
     broadcasts = True
 
     def code(self, gate, fast: bool = False):
-        return gate.code("python")
+        forward, grads = gate.code("python")
+        return forward, _BRANCH_FREE.get(gate.name, grads)
 
     def refuses(self, gate: Gate) -> str | None:
         """Besides the array-only gates, every reduction but `sum` and `mean`:
