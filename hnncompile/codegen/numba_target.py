@@ -55,9 +55,15 @@ _NOTE = (
 # `dout if x > 0 else 0.0 if x <= 0 else math.nan` becomes branches that a
 # random sign mispredicts half the time; `abs(max(x, 0.0))` is 0.0 where
 # x <= 0 (and at -0.0, and -inf) and NaN where x is NaN, so the one
-# remaining choice is a select (benchmarks/fused.py measures it). Each rule
-# reads what the catalogue's does (numba_loops.py plans from those).
-_BRANCH_FREE = {"relu": ("{dout} if {x} > 0 else abs(max({x}, 0.0))",)}
+# remaining choice is a select (benchmarks/fused.py measures it). Keyed by
+# the catalogue's rule itself: a rule changed there is written as it now
+# is. Each form reads what the catalogue's does (numba_loops.py plans from
+# those).
+_BRANCH_FREE = {
+    "{dout} if {x} > 0 else 0.0 if {x} <= 0 else math.nan": (
+        "{dout} if {x} > 0 else abs(max({x}, 0.0))"
+    ),
+}
 
 
 class NumbaMissing(ImportError, ValueError):
@@ -86,7 +92,7 @@ class NumbaTarget(PythonTarget):
 
     def code(self, gate, fast: bool = False):
         forward, grads = gate.code("python")
-        return forward, _BRANCH_FREE.get(gate.name, grads)
+        return forward, tuple(_BRANCH_FREE.get(rule, rule) for rule in grads)
 
     def refuses(self, gate: Gate) -> str | None:
         """Besides the array-only gates, every reduction but `sum` and `mean`:
