@@ -427,6 +427,8 @@ def made_wrong(gate: str, i: int, target: str) -> Gate:
 def test_gradcheck_catches_every_rule_made_wrong(monkeypatch, gate, i, target):
     """Scale one local-gradient rule by 1.5: the check must notice, at some
     point of the table, for every rule of every gate, on every target."""
+    if codegen.TARGETS[target].refuses(GATES[gate]):  # numba: logsumexp
+        pytest.skip(f"the {target} target refuses {gate}")
     monkeypatch.setitem(GATES, gate, made_wrong(gate, i, target))
     failures = 0
     for row_gate, program, points, _, _ in ROWS:

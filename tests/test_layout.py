@@ -318,7 +318,11 @@ def test_every_gate_of_the_catalogue_is_written_by_every_target():
     assert "matmul" in array_gates and "add" not in array_gates
     for target in codegen.TARGETS.values():
         refused = [name for name, gate in GATES.items() if target.refuses(gate)]
-        assert refused == ([] if target.name == "numpy" else array_gates)
+        wanted = [] if target.name == "numpy" else array_gates
+        if target.name == "numba":  # its loops add up sum and mean, no other
+            reduces = {"logsumexp"} | {n for n in array_gates if GATES[n].reduces}
+            wanted = [name for name in GATES if name in set(array_gates) | reduces]
+        assert refused == wanted
 
 
 @pytest.mark.parametrize("target", ["python", "js"])

@@ -13,7 +13,9 @@ the random programs are few unless HYPOTHESIS_PROFILE=thorough.
 from __future__ import annotations
 
 import ast
+import math
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -205,6 +207,22 @@ def test_nan_in_gives_nan_out_where_the_numpy_target_does():
     assert np.isnan(fused.backward(2.0, b)[0])
 
 
+def test_the_relus_branch_free_rule_is_the_catalogues_to_the_bit():
+    """The numba target writes the relu's rule as one choice (a select, no
+    branch): NaN, the infinities and both zeros give what the python
+    target's three-way rule gives, the sign of a zero included."""
+    fused = hnncompile.compile("f = relu(a) * b", target="numba")
+    python = hnncompile.compile("f = relu(a) * b")
+    special = [math.nan, -math.inf, -2.0, -0.0, 0.0, 5e-324, 3.0, math.inf]
+    a, b = np.meshgrid(special, [1.5, -0.0, 0.0, -math.inf, math.nan])
+    want = np.array(
+        [python.backward(x, y)[0] for x, y in zip(a.ravel(), b.ravel())]
+    ).reshape(a.shape)
+    got = fused.backward(a, b)[0]
+    np.testing.assert_array_equal(got, want)  # NaN where NaN
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
 def test_float32_stays_float32_and_a_literal_does_not_promote_it():
     """Each element is computed in float64 (Numba's Python floats are), and
     stored as float32: the numpy target's float32 numbers, closer."""
@@ -321,6 +339,161 @@ def test_matrices_are_refused_where_they_stand(program, construct, column):
     assert (error.line, error.column) == (program.count("\n") + 1, column)
 
 
+def test_every_reduction_but_sum_and_mean_is_refused():
+    """The loops add a reduction's elements up as they go: right for sum and
+    mean only. Every other reduction of the catalogue (logsumexp, whose
+    scalar form is its input; the new ones, as they come) is refused."""
+    from hnncompile.codegen.numba_target import NumbaTarget
+
+    target = NumbaTarget()
+    reductions = {name for name, gate in GATES.items() if gate.reduces}
+    assert {"sum", "mean", "logsumexp"} <= reductions
+    for name in reductions:
+        refused = target.refuses(GATES[name])
+        assert (refused is None) == (name in ("sum", "mean")), (name, refused)
+
+
+@pytest.mark.parametrize(
+    "program, line, column",
+    [
+        ("f = logsumexp(x)", 1, 5),
+        ("f = log(sum(exp(x)))", 1, 5),  # the stability pass makes it logsumexp
+        ("q = a * x\nf = b * log(sum(exp(q)))", 2, 9),
+    ],
+)
+def test_logsumexp_is_refused_not_computed_as_a_sum(program, line, column, capsys):
+    with pytest.raises(hnncompile.CompileError) as caught:
+        hnncompile.compile(program, target="numba")
+    error = caught.value
+    assert "logsumexp over all elements" in error.message
+    assert "target='numpy'" in error.message
+    assert (error.line, error.column) == (line, column)
+    assert cli.main(["compile", "-e", program, "--target", "numba"]) == 2
+    err = capsys.readouterr().err
+    assert "logsumexp" in err and "Traceback" not in err
+
+
+# The stable elementwise gates, written or reached by the stability pass, on
+# numbers where the naive forms overflow, round to 0 or lose their digits.
+STABLE = [
+    "f = softplus(a * x)",
+    "f = log_sigmoid(a * x)",
+    "f = log(1 + exp(a * x))",
+    "f = log(sigmoid(a * x))",
+    "f = expm1(a * x) + exp(a * x) - 1",
+    "f = log1p(a * x * x) + log(1 + a * x * x)",
+]
+EXTREMES = [-1000.0, -745.0, -40.0, -1e-10, 0.0, 1e-12, 1e-5, 3.0, 40.0, 700.0]
+
+
+@pytest.mark.parametrize("program", STABLE)
+def test_the_stable_gates_give_the_numpy_targets_numbers_at_the_extremes(program):
+    fused, numpy_f = both(program)
+    used = {eqn.gate for eqn in fused.gates.eqns}
+    assert used & {"softplus", "log_sigmoid", "expm1", "log1p"}, used
+    x = np.array(EXTREMES)
+    if "log1p" in used:
+        x = x[x > -1e-3]  # log1p(a*x*x) wants a*x*x > -1; exp(700) squared overflows
+        x = x[np.abs(x) < 40]
+    for a in [1.0, np.full(x.shape, 0.5)]:
+        with np.errstate(all="ignore"):
+            want_value, want_grads = numpy_f.value_and_grad(a, x)
+        value, grads = fused.value_and_grad(a, x)
+        assert np.all(np.isfinite(value)) and np.all(np.isfinite(want_value))
+        assert_same(value, want_value)
+        for got, want in zip(grads, want_grads):
+            assert np.all(np.isfinite(got))
+            assert_same(got, want, rtol=1e-10)
+    report = hnncompile.gradcheck(fused, 0.7, np.array([-3.0, 0.2, 1.5]))
+    assert report.passed, report
+
+
+def _comments_above(source: str, function: str) -> dict[str, list[str]]:
+    """In `function` of `source`: each assignment's target, and the comment
+    lines just above it (stripped)."""
+    body = source.split(f"\ndef {function}(", 1)[1].split("\n\n\n", 1)[0]
+    above, pending = {}, []
+    for line in body.splitlines()[1:]:
+        line = line.strip()
+        if line.startswith("#"):
+            pending.append(line)
+        elif " = " in line:
+            above.setdefault(line.split(" = ")[0], pending)
+            pending = []
+    return above
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        "f = log(1 + exp(x))",
+        "f = sigmoid(a * x) * log(sigmoid(x)) + log(1 + x * x)",
+        "q = exp(a * x) - 1\nf = sum(q) * log(1 + exp(q))",  # two levels
+    ],
+)
+def test_the_forward_loop_says_what_the_python_targets_forward_says(program):
+    """Above a gate's line, the comments of the python target's forward (a
+    stability rewrite's "you wrote ...", why a line is written so), once."""
+    fused = hnncompile.compile(program, target="numba")
+    python = _comments_above(hnncompile.compile(program).source, "forward")
+    loops = re.findall(r"\ndef (forward_loop\d*)\(", fused.source)
+    assert len(loops) == program.count("sum") + 1
+    got: dict[str, list[str]] = {}
+    for loop in loops:
+        for wire, comments in _comments_above(fused.source, loop).items():
+            if comments and wire in python:
+                assert wire not in got, f"{wire}'s comments said twice"
+                got[wire] = comments
+    wanted = {wire: lines for wire, lines in python.items() if lines}
+    assert any("you wrote" in line for lines in wanted.values() for line in lines)
+    assert got == wanted
+    out = subprocess.run(
+        [sys.executable, "-m", "hnncompile", "compile", "-e", program]
+        + ["--target", "numba"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    ).stdout
+    assert out.count("# you wrote") == fused.source.count("# you wrote") > 0
+
+
+LONG = "f = log_sigmoid(a_rather_long_weight_name * x_rather_long_input_name) + b"
+
+
+@pytest.mark.parametrize("program", [LONG, TWO_LAYER, *STABLE])
+def test_every_line_fits_and_a_loops_comments_are_the_python_targets(program):
+    """Comments are filled to the line length at their indentation (a loop's
+    body is indented twice, the python target's once), with the same words:
+    those of the python target's backward, then the loop's own."""
+    fused = hnncompile.compile(program, target="numba")
+    too_long = [line for line in fused.source.splitlines() if len(line) > 88]
+    assert not too_long, too_long
+    if "sum" in program:
+        return
+    python = hnncompile.compile(program).source.split("\ndef backward(")[1]
+    loop = fused.source.split("\ndef backward_loop(")[1].split("\n\n\n")[0]
+
+    def words(text: str) -> list[str]:
+        comments = [line.strip() for line in text.splitlines()]
+        return " ".join(c[2:] for c in comments if c.startswith("# ")).split()
+
+    own = "each input's gradient: kept per element for an array, added up for a number"
+    assert words(loop) == words(python) + own.split()
+
+
+def test_a_comment_is_filled_again_only_where_it_is_too_long():
+    from hnncompile.codegen.numba_text import rewrapped
+
+    filled = "# " + " ".join(["word"] * 15) + " longer"  # 83 columns: fits at 4
+    lines = ["x = 1.0", filled, "# end of it.", "# another comment", "y = x"]
+    assert rewrapped(lines, indent=4) == lines
+    again = rewrapped(lines, indent=8)  # "longer" moves down, to "end of it."
+    words = " ".join(["word"] * 15)
+    assert again == ["x = 1.0", f"# {words}", "# longer end of it.", *lines[3:]]
+    head = ["# t2 = softplus(t1):", "# " + "tail " * 17]  # a head ends with ':'
+    assert rewrapped(head, indent=8)[0] == head[0]
+
+
 def test_without_numba_compiling_says_how_to_install_it(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "numba", None)  # `import numba` fails
     with pytest.raises(ImportError, match=r"pip install 'hnncompile\[fast\]'"):
@@ -346,8 +519,11 @@ def test_the_module_is_standalone_black_and_deterministic(tmp_path, capsys):
     assert "hnncompile" not in f.source.split("Generated by hnncompile", 1)[1]
     # The loop's body is the python target's lines, with its comments.
     python = hnncompile.compile(TWO_LAYER).source
-    for line in ["n1 = max(t4, 0.0)", "dt4 = dn1 if t4 > 0 else 0.0 if t4 <= 0 else"]:
+    for line in ["n1 = max(t4, 0.0)", "# n1 = relu(t4): the ReLU passes dn1 on"]:
         assert line in python and line in f.source, line
+    # ...but for the relu's rule, written without a branch (the next test).
+    assert "dt4 = dn1 if t4 > 0 else 0.0 if t4 <= 0 else math.nan" in python
+    assert "dt4 = dn1 if t4 > 0 else abs(max(t4, 0.0))" in f.source
     # The command line writes the same module, which runs as it is.
     out = tmp_path / "two_layer_numba.py"
     assert (

@@ -32,6 +32,10 @@ from ..gates import GATES
 from ..ir import Eqn, GateList, Wire
 from .plan import BackwardPlan, broadcast_sources
 
+# The reductions a loop computes by adding its elements up as it goes (and
+# dividing by their number, for the mean); the target refuses every other.
+ADDED_UP = ("sum", "mean")
+
 
 @dataclass(frozen=True)
 class Loop:
@@ -61,7 +65,13 @@ def levels(gates: GateList) -> dict[str, int]:
 
 
 def reductions(gates: GateList) -> dict[str, Eqn]:
-    return {eqn.out: eqn for eqn in gates.eqns if GATES[eqn.gate].reduces}
+    """The reductions, by output; each one a loop adds up (NumbaTarget's
+    `refuses` has turned the others away before this is asked)."""
+    found = {eqn.out: eqn for eqn in gates.eqns if GATES[eqn.gate].reduces}
+    for eqn in found.values():
+        if eqn.gate not in ADDED_UP:
+            raise ValueError(f"the numba loops cannot add up {eqn.gate!r}")
+    return found
 
 
 def _closure(gates: GateList, wanted: set[str], stops: set[str]) -> list[Eqn]:

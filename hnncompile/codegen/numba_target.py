@@ -14,9 +14,11 @@ feeds further gates, there is one loop per level (numba_loops.py).
 
 Programs of vectors and matrices (SPEC section 5) are refused where they
 stand: lowering refuses their constructs, `refuses` the catalogue's
-array-only gates. Numba is an optional extra: without it compiling for
-this target raises `NumbaMissing`, an ImportError (and a ValueError, so
-the command line says it in one line) with the command that installs it.
+array-only gates, and every reduction but sum and mean (logsumexp over
+all elements: the loops add elements up, and its sum is in log space).
+Numba is an optional extra: without it compiling for this target raises
+`NumbaMissing`, an ImportError (and a ValueError, so the command line
+says it in one line) with the command that installs it.
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ from __future__ import annotations
 from typing import Collection
 
 from .. import naming
+from ..gates import Gate
 from ..ir import GateList
 from .numba_text import helpers, kernels
 from .numba_wrappers import wrappers
-from .numba_loops import plan_loops
+from .numba_loops import ADDED_UP, plan_loops
 from .numpy_target import NumpyTarget
 from .plan import Names
 from .python_target import PythonTarget
@@ -45,6 +48,22 @@ _NOTE = (
     "the next element, and the gradient of an input that is one number is "
     "added up as the loop goes."
 )
+
+
+# Where the numba target writes a gate's rule its own way: the catalogue's
+# numbers, in a form LLVM compiles without a branch. The relu's three-way
+# `dout if x > 0 else 0.0 if x <= 0 else math.nan` becomes branches that a
+# random sign mispredicts half the time; `abs(max(x, 0.0))` is 0.0 where
+# x <= 0 (and at -0.0, and -inf) and NaN where x is NaN, so the one
+# remaining choice is a select (benchmarks/fused.py measures it). Keyed by
+# the catalogue's rule itself: a rule changed there is written as it now
+# is. Each form reads what the catalogue's does (numba_loops.py plans from
+# those).
+_BRANCH_FREE = {
+    "{dout} if {x} > 0 else 0.0 if {x} <= 0 else math.nan": (
+        "{dout} if {x} > 0 else abs(max({x}, 0.0))"
+    ),
+}
 
 
 class NumbaMissing(ImportError, ValueError):
@@ -72,10 +91,41 @@ class NumbaTarget(PythonTarget):
     broadcasts = True
 
     def code(self, gate, fast: bool = False):
-        return gate.code("python")
+        forward, grads = gate.code("python")
+        return forward, tuple(_BRANCH_FREE.get(rule, rule) for rule in grads)
+
+    def refuses(self, gate: Gate) -> str | None:
+        """Besides the array-only gates, every reduction but `sum` and `mean`:
+        the loops add up a reduction's elements one by one (numba_loops.py),
+        which is what those two mean and not, say, logsumexp, whose scalar
+        form is its input (`{x}`) and whose sum must be taken in log space."""
+        refused = super().refuses(gate)
+        if refused is None and gate.reduces and gate.name not in ADDED_UP:
+            return (
+                f"{gate.title} over all elements (the fused loops "
+                "add up only sum and mean)"
+            )
+        return refused
 
     def converted_inputs(self, params: list[str], gates: GateList) -> list[str]:
         return NumpyTarget.converted_inputs(self, params, gates)
+
+    def forward_comments(
+        self, gates: GateList, names: Names, wrt: Collection[str]
+    ) -> dict[str, list[str]]:
+        """The comment lines the python target's forward writes above each
+        gate's line (a rewrite's note, why a line is written as it is:
+        whatever codegen/target.py's module puts there), by the gate's
+        output; none for most gates."""
+        lines = _PythonForward().module(gates, names, wrt, comments=True)
+        above: dict[str, list[str]] = {}
+        pending: list[str] = []
+        for key, line in lines.items():
+            if line.lstrip().startswith("#"):
+                pending.append(line)
+            else:
+                above[key], pending = pending, []
+        return above
 
     def check(self, gates: GateList) -> None:
         super().check(gates)
@@ -103,9 +153,10 @@ class NumbaTarget(PythonTarget):
             lines += _header(
                 gates, ", ".join(params), backward_params, output, _tuple(grads)
             )
-            lines.append(
-                f"# value_and_grad({backward_params}) returns ({output}, "
-                f"({_tuple(grads)})) from one pass."
+            lines += _wrap(
+                f"value_and_grad({backward_params}) returns ({output}, "
+                f"({_tuple(grads)})) from one pass.",
+                indent=0,
             )
             lines += _wrap(_NOTE, indent=0)
         lines += ["import math", "", "import numba", "import numpy as np", "", ""]
@@ -125,6 +176,15 @@ class NumbaTarget(PythonTarget):
 
     def switches_module(self, gates: GateList):
         return NumpyTarget().switches_module(gates)
+
+
+class _PythonForward(PythonTarget):
+    """The python target, its module stopped where forward's lines are done:
+    `module` returns them (a dict, comment lines among them) for
+    NumbaTarget.forward_comments."""
+
+    def assemble(self, gates, comments, params, output, grads, forward_lines, _):
+        return forward_lines
 
 
 class _Identifiers:

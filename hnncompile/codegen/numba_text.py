@@ -13,7 +13,7 @@ import re
 
 from .numba_loops import Loop, domains
 from .numpy_target import FLOATS, UNBROADCAST
-from .text import _comment, _wrap
+from .text import LINE_LENGTH, _comment, _wrap
 
 # Below this many elements one thread is faster than several (a thread
 # costs its start; measured with benchmarks/fused.py).
@@ -131,6 +131,11 @@ def kernels(target, gates, names, loops, ids, wrt, comments) -> list[str]:
     """Each loop's functions: its values pass (forward) and, where gradients
     flow through it, its backward pass, each with its driver in chunks."""
     forward_lines = target.forward_lines(gates, names)
+    # Above a gate's line in the values pass, the python target's forward's
+    # comments (what a rewrite replaced, why a line is written so): once,
+    # in the first loop that computes the gate.
+    above = target.forward_comments(gates, names, wrt) if comments else {}
+    said: set[str] = set()
     value = names.value
     lines: list[str] = []
     for loop in loops:
@@ -142,7 +147,11 @@ def kernels(target, gates, names, loops, ids, wrt, comments) -> list[str]:
         params = [ids["start"], ids["stop"], ids["sums"], *arrays, *given, *out]
         sums = [ids[f"{value[r.out]}_sum"] for r in loop.reductions]
         body = _reads(loop.inputs, value, ids)
-        body += [forward_lines[eqn.out] for eqn in loop.forward]
+        for eqn in loop.forward:
+            if eqn.out not in said:
+                body += above.get(eqn.out, [])
+                said.add(eqn.out)
+            body.append(forward_lines[eqn.out])
         if loop.writes_output:
             body.append(f"{out[0]}[{ids['i']}] = {value[gates.output]}")
         for r, total in zip(loop.reductions, sums):
@@ -189,9 +198,46 @@ def _kernel(name, params, doc, sums, body, ids) -> list[str]:
     lines = [_NJIT, f"def {name}({', '.join(params)}):", *_docstring(doc)]
     lines += [f"    {total} = 0.0" for total in sums]
     lines.append(f"    for {ids['i']} in range({ids['start']}, {ids['stop']}):")
-    lines += [f"        {line}" for line in body]
+    lines += [f"        {line}" for line in rewrapped(body, indent=8)]
     lines += [f"    {ids['sums']}[{j}] = {total}" for j, total in enumerate(sums)]
     return lines + ["", ""]
+
+
+# The width of a comment's text in a function's body, where the python
+# target's comments are filled (text.py's _comment and _wrap, at indent 4).
+_FILLED = LINE_LENGTH - 4 - 2
+
+
+def rewrapped(lines: list[str], indent: int) -> list[str]:
+    """`lines` (statements and comments, as a function's body has them) with
+    each comment that is too long at `indent` (a loop's body is indented
+    twice) filled again at that indent. A comment of several lines is taken
+    whole: a line continues the one before where that one was filled (the
+    next word would not have fitted it) and does not end with a ':'."""
+    out: list[str] = []
+    start = 0
+    while start < len(lines):
+        if not lines[start].startswith("# "):
+            out.append(lines[start])
+            start += 1
+            continue
+        stop = start + 1
+        while stop < len(lines) and _continues(lines[stop - 1], lines[stop]):
+            stop += 1
+        paragraph = lines[start:stop]
+        if max(map(len, paragraph)) + indent > LINE_LENGTH:
+            out += _wrap(" ".join(line[2:] for line in paragraph), indent)
+        else:
+            out += paragraph
+        start = stop
+    return out
+
+
+def _continues(before: str, line: str) -> bool:
+    """Whether comment `line` goes on with the comment line `before`."""
+    if not line.startswith("# ") or before.endswith(":") or not line[2:].split():
+        return False
+    return len(before) - 2 + 1 + len(line[2:].split()[0]) > _FILLED
 
 
 def _docstring(text: str) -> list[str]:

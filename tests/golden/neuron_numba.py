@@ -5,7 +5,8 @@
 # forward(a, x, b, y, c) returns f.
 # backward(a, x, b, y, c, dout=1.0) returns da, dx, db, dy, dc: the gradient of f on
 # each input, given dout, the gradient on f.
-# value_and_grad(a, x, b, y, c, dout=1.0) returns (f, (da, dx, db, dy, dc)) from one pass.
+# value_and_grad(a, x, b, y, c, dout=1.0) returns (f, (da, dx, db, dy, dc)) from one
+# pass.
 # The inputs may be NumPy arrays of shapes that broadcast together, or numbers; each
 # gradient has the shape of its own input. Lists and tuples are taken as arrays,
 # booleans and integers as floats; float32 stays float32 (each element is computed in

@@ -9,7 +9,9 @@
 # backward(a1, x, b1, y, c1, a2, b2, c2, a3, b3, c3, a4, b4, c4, d4, dout=1.0) returns
 # da1, dx, db1, dy, dc1, da2, db2, dc2, da3, db3, dc3, da4, db4, dc4, dd4: the gradient
 # of score on each input, given dout, the gradient on score.
-# value_and_grad(a1, x, b1, y, c1, a2, b2, c2, a3, b3, c3, a4, b4, c4, d4, dout=1.0) returns (score, (da1, dx, db1, dy, dc1, da2, db2, dc2, da3, db3, dc3, da4, db4, dc4, dd4)) from one pass.
+# value_and_grad(a1, x, b1, y, c1, a2, b2, c2, a3, b3, c3, a4, b4, c4, d4, dout=1.0)
+# returns (score, (da1, dx, db1, dy, dc1, da2, db2, dc2, da3, db3, dc3, da4, db4, dc4,
+# dd4)) from one pass.
 # The inputs may be NumPy arrays of shapes that broadcast together, or numbers; each
 # gradient has the shape of its own input. Lists and tuples are taken as arrays,
 # booleans and integers as floats; float32 stays float32 (each element is computed in
@@ -315,7 +317,7 @@ def backward_loop(
         da4 = n1 * dt13
         dn1 = a4 * dt13
         # n3 = relu(t12): the ReLU passes dn3 on if t12 > 0 (it fired), else stops it
-        dt12 = dn3 if t12 > 0 else 0.0 if t12 <= 0 else math.nan
+        dt12 = dn3 if t12 > 0 else abs(max(t12, 0.0))
         # t12 = t11 + c3: the add gate passes dt12 through to both inputs
         dt11 = dt12
         dc3 = dt12
@@ -329,7 +331,7 @@ def backward_loop(
         da3 = x * dt9
         dx = a3 * dt9
         # n2 = relu(t8): the ReLU passes dn2 on if t8 > 0 (it fired), else stops it
-        dt8 = dn2 if t8 > 0 else 0.0 if t8 <= 0 else math.nan
+        dt8 = dn2 if t8 > 0 else abs(max(t8, 0.0))
         # t8 = t7 + c2: the add gate passes dt8 through to both inputs
         dt7 = dt8
         dc2 = dt8
@@ -345,7 +347,7 @@ def backward_loop(
         # x is used more than once: the gradients from its branches add up
         dx += a2 * dt5
         # n1 = relu(t4): the ReLU passes dn1 on if t4 > 0 (it fired), else stops it
-        dt4 = dn1 if t4 > 0 else 0.0 if t4 <= 0 else math.nan
+        dt4 = dn1 if t4 > 0 else abs(max(t4, 0.0))
         # t4 = t3 + c1: the add gate passes dt4 through to both inputs
         dt3 = dt4
         dc1 = dt4
