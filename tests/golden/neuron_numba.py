@@ -139,6 +139,8 @@ def forward_loop(start, stop, sums, a_all, x_all, b_all, y_all, c_all, f_all):
         t2 = b * y
         t3 = t1 + t2
         t4 = t3 + c
+        # sigmoid in two branches, so that exp never sees a positive number:
+        # no overflow at any t4
         f = 1 / (1 + math.exp(-t4)) if t4 >= 0 else math.exp(t4) / (1 + math.exp(t4))
         f_all[i] = f
 
