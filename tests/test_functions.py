@@ -82,6 +82,9 @@ def test_the_block_form_in_the_tree():
         "def f(x):\n    return x\n\n\n# the end\ny = f(2) ; z = y",
         "a = 1; def g(u) = u * a2; b = g(a)",
         "def f() = 3\ny = f() * x",
+        "def f(x):\n    # the weighted sum\n    t = x+1\n    return t\nz=f(a)",
+        "def f(x):\n\n    return x*2\nz=f(a)",
+        "def f(x):\n   \n\t\n    # a\n  # b\n    return x*2\nz=f(a)",
     ],
 )
 def test_the_table_driver_builds_what_larks_parser_builds(source):
@@ -91,6 +94,18 @@ def test_the_table_driver_builds_what_larks_parser_builds(source):
     assert _shape(parse_module._driver().parse(source)) == _shape(
         parse_module._parser().parse(source)
     )
+
+
+@pytest.mark.parametrize(
+    "source, value",
+    [
+        ("def f(x):\n    # the weighted sum\n    t = x+1\n    return t\nz=f(a)", 3.0),
+        ("def f(x):\n\n    return x*2\nz=f(a)", 4.0),
+        ("def f(x):  // why\n    \n    # a\n\n    return x*2\nz=f(a)", 4.0),
+    ],
+)
+def test_comment_and_blank_lines_straight_after_the_def_line(source, value):
+    assert hnncompile.compile(source)(2.0) == value
 
 
 def test_def_and_return_are_names_elsewhere():
@@ -443,6 +458,18 @@ def test_a_layer_function_on_arrays_against_jax():
         ),
         ("def f(x) = x\ny = f(a, axis=1)", "without keywords", 2, 10),
         ("def f(x):\n    z = x * 2\ny = f(a)", "the block of 'f' has no return", 1, 5),
+        (
+            "def f(x):\n    # only a comment\n    z = x * 2\ny = f(a)",
+            "the block of 'f' has no return",
+            1,
+            5,
+        ),
+        (
+            "def f(x):\n  # a comment\n\nreturn x\ny = f(a)",
+            "expected an indented block after 'def f(...):'",
+            4,
+            1,
+        ),
         (
             "def f(x):\n    return x\n    z = 2\ny = f(a)",
             "comes after the return",
