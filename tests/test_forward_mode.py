@@ -334,6 +334,35 @@ def test_comments_false_leaves_them_out():
         assert black.format_str(source, mode=black.Mode()) == source
 
 
+@pytest.mark.parametrize("target", ["python", "numpy", "js"])
+def test_compile_comments_false_reaches_the_jvp_and_hvp_modules(target):
+    program = "q = a*x; f = sigmoid(q)"
+    quiet = hnncompile.compile(program, comments=False, target=target)
+    loud = hnncompile.compile(program, target=target)
+    for mode in ("jvp", "hvp"):
+        said = getattr(loud, f"{mode}_source")
+        unsaid = getattr(quiet, f"{mode}_source")
+        mark = "//" if target == "js" else "#"
+
+        def comments(text):
+            return [line for line in text.splitlines() if line.strip().startswith(mark)]
+
+        assert len(comments(said)) > 5 and comments(unsaid) == []
+        assert "_dot" in unsaid
+
+
+def test_the_cli_no_comments_reaches_the_jvp_and_hvp_modules(capsys):
+    from hnncompile.cli import main
+
+    for mode in ("jvp", "hvp"):
+        assert main(["compile", str(NEURON), "--mode", mode, "--no-comments"]) == 0
+        out = capsys.readouterr().out
+        quiet = hnncompile.compile_file(NEURON, comments=False)
+        assert out == getattr(quiet, f"{mode}_source")
+        assert not [line for line in out.splitlines() if line.strip().startswith("#")]
+        assert "def " + mode in out
+
+
 # -- the command line ---------------------------------------------------------
 
 
