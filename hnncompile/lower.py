@@ -328,7 +328,13 @@ class _Lowering(FunctionInlining, ArraySpellings):
                 return left if out is None else self.emit("copy", (left,), node, out)
             if p == 2:
                 return self.emit("square", (left,), node, out)
-            params = (right, Const(p - 1, number_text(p - 1)))
+            # The constants the rules need, folded now: the slope's exponent,
+            # and the second derivative's factor and exponent (hvp).
+            params = tuple(
+                Const(value, number_text(value))
+                for value in (p - 1, p * (p - 1), p - 2)
+            )
+            params = (right, *params)
             gate = "powc" if float(p).is_integer() else "fracpow"
             return self.emit(gate, (left,), node, out, params)
         if isinstance(left, Const) and isinstance(right, Wire) and left.value > 0:

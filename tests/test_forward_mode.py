@@ -139,6 +139,53 @@ def test_hvp_and_hessian_are_sympys_hessian(program, values, direction):
         assert close(got, sum(h * vj for h, vj in zip(row, v)), 1e-6), program
 
 
+@settings(max_examples=25, deadline=None)
+@given(
+    programs(),
+    st.sampled_from(["python", "numpy"]),
+    st.sampled_from(["^3", "**-1", "**0.5", "**-2.5", "**4"]),
+)
+def test_the_jvp_and_hvp_modules_of_any_program_are_black_clean(program, target, power):
+    # a constant power of the program's first value, so that every example
+    # has one: their second derivatives' constants are the ones to fold
+    program += f"\nv9 = (v0**2 + 0.5){power} * a"
+    f = hnncompile.compile(program, target=target)
+    for source in (f.jvp_source, f.hvp_source):
+        assert black.format_str(source, mode=black.Mode()) == source, source
+
+
+@pytest.mark.parametrize(
+    "program, target, line",
+    [
+        ("z = a**3", "python", "    da_dot = 6 * a**1 * a_dot * dout\n"),
+        ("z = a**-1", "python", "    da_dot = 2 * a**-3 * a_dot * dout\n"),
+        ("z = a**-1", "numpy", "    da_dot = 2 * a**-3 * a_dot * dout\n"),
+        (
+            "z = a**1.5",
+            "numpy",
+            "    da_dot = 0.75 * np.power(a, -0.5) * a_dot * dout\n",
+        ),
+        ("z = a**3", "js", "  var da_dot = 6 * Math.pow(a, 1) * a_dot * dout;\n"),
+        (
+            "z = a**-0.5",
+            "js",
+            "  var da_dot = 0.75 * Math.pow(a, -2.5) * a_dot * dout;\n",
+        ),
+    ],
+)
+def test_a_constant_powers_second_derivative_has_its_constants_folded(
+    program, target, line
+):
+    f = hnncompile.compile(program, target=target)
+    assert line in f.hvp_source
+    if target != "js":
+        assert black.format_str(f.hvp_source, mode=black.Mode()) == f.hvp_source
+    p = float(program.split("**")[1])
+    for a in (0.7, 1.3):
+        (second,) = f.hessian(a)[0]
+        assert second == pytest.approx(p * (p - 1) * a ** (p - 2), rel=1e-12)
+
+
 SMOOTH = [
     "q = a*x + b*y + c; f = sigmoid(q)",
     "out = log(1 + exp(-(a*x + b*y + c)))",  # the chapter-2 logistic loss
