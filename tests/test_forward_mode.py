@@ -26,7 +26,7 @@ import pytest
 import sympy as sp
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from test_properties import INPUTS, programs, reference_value
+from test_properties import INPUTS, as_python, programs, reference_value
 
 import hnncompile
 
@@ -59,6 +59,13 @@ SYMPY = {
     "mean": lambda x: x,
     "pow": lambda x, y: x**y,
 }
+SYMPY |= {  # the stable gates, as the functions they compute
+    "softplus": lambda x: sp.log(1 + sp.exp(x)),
+    "log_sigmoid": lambda x: -sp.log(1 + sp.exp(-x)),
+    "log1p": lambda x: sp.log(1 + x),
+    "expm1": lambda x: sp.exp(x) - 1,
+    "logsumexp": lambda x: x,
+}
 SYMPY["Math"] = types.SimpleNamespace(**SYMPY)
 SYMBOLS = {name: sp.Symbol(name, real=True) for name in INPUTS}
 
@@ -66,8 +73,7 @@ SYMBOLS = {name: sp.Symbol(name, real=True) for name in INPUTS}
 def symbolic(program: str) -> sp.Expr:
     """The program's last statement as a SymPy expression of a, b, c."""
     namespace = dict(SYMPY, **SYMBOLS)
-    text = program.replace("^", "**").replace("var ", "").replace("let ", "")
-    exec(text, namespace)
+    exec(as_python(program), namespace)
     last = max(k for k in namespace if k.startswith("v") and k[1:].isdigit())
     return sp.sympify(namespace[last])  # a constant is a float
 
@@ -103,6 +109,16 @@ def _compiled(program: str, values: list[float]):
 @settings(max_examples=40)
 @given(programs(), POINTS, VECTORS)
 def test_jvp_is_sympys_directional_derivative(program, values, direction):
+    _check_jvp(program, values, direction)
+
+
+@settings(max_examples=20)
+@given(programs(whole=True), POINTS, VECTORS)
+def test_jvp_is_sympys_on_functions_and_the_stable_gates(program, values, direction):
+    _check_jvp(program, values, direction)
+
+
+def _check_jvp(program, values, direction):
     f, point = _compiled(program, values)
     expr = symbolic(program)
     at = {SYMBOLS[name]: point[name] for name in f.inputs}
@@ -119,6 +135,16 @@ def test_jvp_is_sympys_directional_derivative(program, values, direction):
 @settings(max_examples=30)
 @given(programs(), POINTS, VECTORS)
 def test_hvp_and_hessian_are_sympys_hessian(program, values, direction):
+    _check_hvp(program, values, direction)
+
+
+@settings(max_examples=15)
+@given(programs(whole=True), POINTS, VECTORS)
+def test_hvp_is_sympys_on_functions_and_the_stable_gates(program, values, direction):
+    _check_hvp(program, values, direction)
+
+
+def _check_hvp(program, values, direction):
     f, point = _compiled(program, values)
     expr = symbolic(program)
     at = {SYMBOLS[name]: point[name] for name in f.inputs}
