@@ -468,9 +468,40 @@ def test_the_cli_refuses_a_mode_the_target_cannot_write():
     run = _cli("compile", str(NEURON), "--mode", "hvp", "--target", "numba")
     assert run.returncode == 2
     assert "the numba target writes no hvp module" in run.stderr
+    assert "compile with --target numpy to read it" in run.stderr
+    assert "target='numpy'" not in run.stderr  # the API's words, not the CLI's
     assert "Traceback" not in run.stderr
     run = _cli("compile", str(NEURON), "--mode", "newton")
     assert run.returncode == 2 and "invalid choice: 'newton'" in run.stderr
+
+
+@pytest.mark.parametrize("emit", ["gates", "passes"])
+@pytest.mark.parametrize("mode", ["jvp", "hvp"])
+def test_the_cli_refuses_a_mode_with_a_gate_list(emit, mode, capsys):
+    from hnncompile.cli import main
+
+    assert main(["compile", str(NEURON), "--emit", emit, "--mode", mode]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert f"--mode {mode} picks the module to write, and --emit {emit}" in (
+        captured.err
+    )
+    assert "Traceback" not in captured.err
+    assert main(["compile", str(NEURON), "--emit", emit, "--mode", "backward"]) == 0
+
+
+def test_the_readme_says_the_cli_writes_js_jvp_and_hvp(capsys):
+    from hnncompile.cli import main
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "--mode jvp|hvp [--target python|numpy|js]" in readme
+    for mode in ("jvp", "hvp"):
+        assert main(["compile", str(NEURON), "--mode", mode, "--target", "js"]) == 0
+        out = capsys.readouterr().out
+        assert out == getattr(
+            hnncompile.compile_file(NEURON, target="js"), mode + "_source"
+        )
+        assert f"export function {mode}(" in out
 
 
 # -- arrays, against JAX ------------------------------------------------------
