@@ -195,8 +195,20 @@ class CompiledFunction:
         """The arguments of the generated jvp or hvp: the inputs (positional,
         by keyword or both), then the vector `word` (the last positional
         argument, or that keyword), one entry per wrt input."""
+        listed = ", ".join(self.wrt) or "none"
         if word in kwargs and word not in self.inputs:
             vector = kwargs.pop(word)
+        elif (
+            len(args) == len(self.inputs)
+            and not set(kwargs) & set(self.inputs)
+            and not hasattr(args[-1], "__len__")
+        ):
+            # every input given, the last a number, and nothing after them:
+            # the vector forgotten (not an input missing)
+            raise TypeError(
+                f"f.{mode} wants {word}, one number per wrt input ({listed}), "
+                f"after the inputs: f.{mode}(*inputs, {word})"
+            )
         elif args:
             args, vector = args[:-1], args[-1]
         else:
@@ -204,7 +216,6 @@ class CompiledFunction:
                 f"f.{mode} wants {word} after the inputs: f.{mode}(*inputs, {word})"
             )
         point = self.bind(*args, **kwargs)
-        listed = ", ".join(self.wrt) or "none"
         if isinstance(vector, (str, bytes)) or not hasattr(vector, "__len__"):
             raise TypeError(
                 f"f.{mode}'s {word} is a sequence with one entry per wrt input "

@@ -297,6 +297,23 @@ def test_a_wrong_call_says_what_it_wants(call, error, words):
         call(f)
 
 
+def test_a_forgotten_vector_is_named_not_taken_for_an_input():
+    f = hnncompile.compile("z = a*a*b")
+    for mode, word in (("hvp", "v"), ("jvp", "tangents")):
+        with pytest.raises(TypeError) as caught:
+            getattr(f, mode)(1.0, 2.0)
+        assert str(caught.value) == (
+            f"f.{mode} wants {word}, one number per wrt input (a, b), after the "
+            f"inputs: f.{mode}(*inputs, {word})"
+        )
+    # the inputs by keyword, and the vector positionally: still fine
+    assert f.hvp(1.0, [1.0, 0.0], b=2.0) == (4.0, 2.0)
+    assert f.hvp(1.0, 2.0, [1.0, 0.0]) == f.hvp(a=1.0, b=2.0, v=[1.0, 0.0])
+    g = hnncompile.compile("z = a*a*b", wrt=["a"])
+    with pytest.raises(TypeError, match=r"one number per wrt input \(a\)"):
+        g.hvp(1.0, 2.0)
+
+
 def test_hessian_refuses_arrays_and_says_to_use_hvp():
     f = hnncompile.compile("out = sum(w * x)", target="numpy")
     with pytest.raises(TypeError, match=r"input 'x' is an array of shape \(3,\).*hvp"):
