@@ -354,12 +354,14 @@ class _Lowering(FunctionInlining, ArraySpellings):
         if gate is None:
             known = known_functions()
             also = ARRAY_FUNCTIONS if self.target == ARRAY_TARGET else []
-            close = difflib.get_close_matches(func, known + also, n=1)
+            yours = list(self.functions)  # the program's own, as defined
+            close = difflib.get_close_matches(func, yours + known + also, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise self.error(
                 f"unknown function '{node.func}'{hint}; the known functions are "
                 + ", ".join(known)
-                + (f"; and on arrays {', '.join(also)}" if also else ""),
+                + (f"; and on arrays {', '.join(also)}" if also else "")
+                + (f"; yours: {', '.join(yours)}" if yours else ""),
                 node,
             )
         arity = len(gate.inputs)

@@ -603,6 +603,39 @@ def test_a_function_nothing_calls_is_a_warning():
     assert (warning.line, warning.column) == (2, 5)  # f is called, by g
 
 
+def test_a_parameter_the_body_never_reads_is_a_warning():
+    with pytest.warns(hnncompile.CompileWarning) as caught:
+        f = hnncompile.compile("def g(x, y) = x*2\nz = g(a, b)", filename="g.hnn")
+    assert f(3.0, 5.0) == 6.0 and f.backward(3.0, 5.0) == (2.0, 0.0)
+    (warning,) = [w.message for w in caught]
+    assert warning.message == "g never reads its parameter y"
+    assert (warning.line, warning.column) == (1, 10)
+    assert str(warning).startswith("g.hnn:1:10: ")
+
+
+def test_a_parameter_read_only_by_a_local_is_read(recwarn):
+    source = "def g(x, y):\n    t = y + 1\n    return x * t\nz = g(a, b)"
+    assert hnncompile.compile(source)(2.0, 3.0) == 8.0
+    assert not [w for w in recwarn if issubclass(w.category, hnncompile.CompileWarning)]
+
+
+def test_the_unknown_function_message_lists_the_users_functions():
+    source = "def g(x) = x*2\ndef neuron(u) = u\nz = g(a) + nueron(b)"
+    with pytest.raises(hnncompile.CompileError) as caught:
+        hnncompile.compile(source)
+    message = caught.value.message
+    assert message.startswith("unknown function 'nueron' (did you mean 'neuron'?)")
+    assert message.endswith("; yours: g, neuron")
+    assert (caught.value.line, caught.value.column) == (3, 12)
+    # inside a body too; and without functions of the user's, no "yours"
+    with pytest.raises(hnncompile.CompileError) as caught:
+        hnncompile.compile("def g(x) = foo(x)\nz = g(a)")
+    assert caught.value.message.endswith("; yours: g")
+    with pytest.raises(hnncompile.CompileError) as caught:
+        hnncompile.compile("z = foo(a)")
+    assert "yours" not in caught.value.message
+
+
 # --- deep and long programs -----------------------------------------------------
 
 
