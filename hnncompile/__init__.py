@@ -162,7 +162,7 @@ def _compile(
             target=target,
             propagate_copies=optimize,
         )
-        f = CompiledFunction(gates, module)
+        f = CompiledFunction(gates, module, comments=comments)
         f.passes = passes
         f.rewrites = rewrites
     for warning in found:

@@ -43,7 +43,7 @@ from typing import Any, Callable, Sequence
 
 from . import TARGETS, CompiledFunction, CompileError, CompileWarning, _decode, compile
 from .commandline import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, UserMistake
-from .commandline import study
+from .commandline import check_mode, study
 from .commandline.points import parse_shapes
 from .stabilize import summary
 
@@ -154,7 +154,7 @@ def _parser() -> argparse.ArgumentParser:
         choices=tuple(MODULES),
         default="backward",
         help="backward: forward and backward (default); jvp: forward, each line "
-        "with its tangent's; hvp: the Hessian times a vector (python, numpy)",
+        "with its tangent's; hvp: the Hessian times a vector (python, numpy, js)",
     )
     compile_.set_defaults(run=_compile)
 
@@ -425,6 +425,7 @@ def _compile_target(args) -> str:
 def _compile(args) -> int:
     optimize = args.optimize or args.emit == "passes"
     target = _compile_target(args)
+    check_mode(args.mode, args.emit, target)
     options = dict(target=target, comments=not args.no_comments, optimize=optimize)
     program = _program(args)
     try:

@@ -57,13 +57,20 @@ class CompiledFunction:
         The gradient from above, dout, is the argument after the inputs, or
         the keyword `dout` unless an input has that name (then `dout=` is
         the input). Every input may be given by keyword, `self` included.
+        comments: whether the generated modules (source, jvp_source,
+            hvp_source) carry the explanatory comments.
         target: "python" (floats), "numpy" (arrays that broadcast together)
             or "js" (source is an ES module; the callables are the Python
             target's, which give the same numbers).
     """
 
-    def __init__(self, gates: GateList, module: codegen.GeneratedModule) -> None:
+    def __init__(
+        self, gates: GateList, module: codegen.GeneratedModule, comments: bool = True
+    ) -> None:
         self.gates = gates
+        # Whether the generated modules explain themselves: the jvp and hvp
+        # modules, made later, follow the one made now.
+        self.comments = comments
         self.inputs: tuple[str, ...] = gates.inputs
         self.output: str = gates.output
         self.wrt: tuple[str, ...] = module.wrt
@@ -159,7 +166,7 @@ class CompiledFunction:
         if target not in codegen.FORWARD_MODE_TARGETS:
             return ""  # no module of its own to show (see _source_of)
         return codegen.generate_forward_mode(
-            self.gates, mode, wrt=self.wrt, target=target
+            self.gates, mode, wrt=self.wrt, target=target, comments=self.comments
         )
 
     def _source_of(self, mode: str) -> str:
@@ -188,8 +195,20 @@ class CompiledFunction:
         """The arguments of the generated jvp or hvp: the inputs (positional,
         by keyword or both), then the vector `word` (the last positional
         argument, or that keyword), one entry per wrt input."""
+        listed = ", ".join(self.wrt) or "none"
         if word in kwargs and word not in self.inputs:
             vector = kwargs.pop(word)
+        elif (
+            len(args) == len(self.inputs)
+            and not set(kwargs) & set(self.inputs)
+            and not hasattr(args[-1], "__len__")
+        ):
+            # every input given, the last a number, and nothing after them:
+            # the vector forgotten (not an input missing)
+            raise TypeError(
+                f"f.{mode} wants {word}, one number per wrt input ({listed}), "
+                f"after the inputs: f.{mode}(*inputs, {word})"
+            )
         elif args:
             args, vector = args[:-1], args[-1]
         else:
@@ -197,7 +216,6 @@ class CompiledFunction:
                 f"f.{mode} wants {word} after the inputs: f.{mode}(*inputs, {word})"
             )
         point = self.bind(*args, **kwargs)
-        listed = ", ".join(self.wrt) or "none"
         if isinstance(vector, (str, bytes)) or not hasattr(vector, "__len__"):
             raise TypeError(
                 f"f.{mode}'s {word} is a sequence with one entry per wrt input "

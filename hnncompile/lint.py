@@ -6,7 +6,8 @@ The tutorial's code pastes in as it is, and so do its backward lines
   - a statement whose value never reaches the output;
   - an input named like the gradient of a wire the program assigns (`dx`
     where `x` is assigned);
-  - a function (`def`) that nothing calls.
+  - a function (`def`) that nothing calls;
+  - a function's parameter that its body never reads.
 It reads the AST of a program that compiled, and changes nothing.
 """
 
@@ -82,6 +83,7 @@ def lint(program: Program, output: str) -> list[CompileWarning]:
                     )
                 )
     found += _uncalled(program)
+    found += _unread_parameters(program)
     found.sort(key=lambda item: item[:2])
     return [
         CompileWarning(message, line=line, column=column, filename=program.filename)
@@ -128,3 +130,22 @@ def _uncalled(program: Program) -> list[tuple[int, int, str]]:
         for f in program.functions
         if f.name not in called
     ]
+
+
+def _unread_parameters(program: Program) -> list[tuple[int, int, str]]:
+    """The parameters a function's body never reads (`def g(x, y) = x*2`)."""
+    found = []
+    for function in program.functions:
+        roots = [s.value for s in function.body] + [function.result.value]
+        read = {
+            node.id
+            for root in roots
+            for node in walk_postorder(root)
+            if type(node) is Name
+        }
+        found += [
+            (p.line, p.column, f"{function.name} never reads its parameter {p.id}")
+            for p in function.params
+            if p.id not in read
+        ]
+    return found

@@ -328,7 +328,13 @@ class _Lowering(FunctionInlining, ArraySpellings):
                 return left if out is None else self.emit("copy", (left,), node, out)
             if p == 2:
                 return self.emit("square", (left,), node, out)
-            params = (right, Const(p - 1, number_text(p - 1)))
+            # The constants the rules need, folded now: the slope's exponent,
+            # and the second derivative's factor and exponent (hvp).
+            params = tuple(
+                Const(value, number_text(value))
+                for value in (p - 1, p * (p - 1), p - 2)
+            )
+            params = (right, *params)
             gate = "powc" if float(p).is_integer() else "fracpow"
             return self.emit(gate, (left,), node, out, params)
         if isinstance(left, Const) and isinstance(right, Wire) and left.value > 0:
@@ -348,12 +354,14 @@ class _Lowering(FunctionInlining, ArraySpellings):
         if gate is None:
             known = known_functions()
             also = ARRAY_FUNCTIONS if self.target == ARRAY_TARGET else []
-            close = difflib.get_close_matches(func, known + also, n=1)
+            yours = list(self.functions)  # the program's own, as defined
+            close = difflib.get_close_matches(func, yours + known + also, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise self.error(
                 f"unknown function '{node.func}'{hint}; the known functions are "
                 + ", ".join(known)
-                + (f"; and on arrays {', '.join(also)}" if also else ""),
+                + (f"; and on arrays {', '.join(also)}" if also else "")
+                + (f"; yours: {', '.join(yours)}" if yours else ""),
                 node,
             )
         arity = len(gate.inputs)

@@ -133,7 +133,9 @@ class _Blocks:
             self.colon_last = token.type == "COLON" and depth == 0
 
     def line_ends(self) -> None:
-        self.opening = self.header and self.colon_last
+        # A comment or blank line after `def f(x):` ends a line too: the
+        # block still opens at the next line that has code.
+        self.opening = self.opening or (self.header and self.colon_last)
         self.header = self.colon_last = False
 
     def end(self, token: Token) -> tuple[Token, ...]:

@@ -26,7 +26,7 @@ import pytest
 import sympy as sp
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from test_properties import INPUTS, programs, reference_value
+from test_properties import INPUTS, as_python, programs, reference_value
 
 import hnncompile
 
@@ -59,6 +59,13 @@ SYMPY = {
     "mean": lambda x: x,
     "pow": lambda x, y: x**y,
 }
+SYMPY |= {  # the stable gates, as the functions they compute
+    "softplus": lambda x: sp.log(1 + sp.exp(x)),
+    "log_sigmoid": lambda x: -sp.log(1 + sp.exp(-x)),
+    "log1p": lambda x: sp.log(1 + x),
+    "expm1": lambda x: sp.exp(x) - 1,
+    "logsumexp": lambda x: x,
+}
 SYMPY["Math"] = types.SimpleNamespace(**SYMPY)
 SYMBOLS = {name: sp.Symbol(name, real=True) for name in INPUTS}
 
@@ -66,8 +73,7 @@ SYMBOLS = {name: sp.Symbol(name, real=True) for name in INPUTS}
 def symbolic(program: str) -> sp.Expr:
     """The program's last statement as a SymPy expression of a, b, c."""
     namespace = dict(SYMPY, **SYMBOLS)
-    text = program.replace("^", "**").replace("var ", "").replace("let ", "")
-    exec(text, namespace)
+    exec(as_python(program), namespace)
     last = max(k for k in namespace if k.startswith("v") and k[1:].isdigit())
     return sp.sympify(namespace[last])  # a constant is a float
 
@@ -103,6 +109,16 @@ def _compiled(program: str, values: list[float]):
 @settings(max_examples=40)
 @given(programs(), POINTS, VECTORS)
 def test_jvp_is_sympys_directional_derivative(program, values, direction):
+    _check_jvp(program, values, direction)
+
+
+@settings(max_examples=20)
+@given(programs(whole=True), POINTS, VECTORS)
+def test_jvp_is_sympys_on_functions_and_the_stable_gates(program, values, direction):
+    _check_jvp(program, values, direction)
+
+
+def _check_jvp(program, values, direction):
     f, point = _compiled(program, values)
     expr = symbolic(program)
     at = {SYMBOLS[name]: point[name] for name in f.inputs}
@@ -119,6 +135,16 @@ def test_jvp_is_sympys_directional_derivative(program, values, direction):
 @settings(max_examples=30)
 @given(programs(), POINTS, VECTORS)
 def test_hvp_and_hessian_are_sympys_hessian(program, values, direction):
+    _check_hvp(program, values, direction)
+
+
+@settings(max_examples=15)
+@given(programs(whole=True), POINTS, VECTORS)
+def test_hvp_is_sympys_on_functions_and_the_stable_gates(program, values, direction):
+    _check_hvp(program, values, direction)
+
+
+def _check_hvp(program, values, direction):
     f, point = _compiled(program, values)
     expr = symbolic(program)
     at = {SYMBOLS[name]: point[name] for name in f.inputs}
@@ -137,6 +163,53 @@ def test_hvp_and_hessian_are_sympys_hessian(program, values, direction):
     v = [dict(zip(INPUTS, direction))[name] for name in f.wrt]
     for got, row in zip(f.hvp(*args, v), exact):
         assert close(got, sum(h * vj for h, vj in zip(row, v)), 1e-6), program
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    programs(),
+    st.sampled_from(["python", "numpy"]),
+    st.sampled_from(["^3", "**-1", "**0.5", "**-2.5", "**4"]),
+)
+def test_the_jvp_and_hvp_modules_of_any_program_are_black_clean(program, target, power):
+    # a constant power of the program's first value, so that every example
+    # has one: their second derivatives' constants are the ones to fold
+    program += f"\nv9 = (v0**2 + 0.5){power} * a"
+    f = hnncompile.compile(program, target=target)
+    for source in (f.jvp_source, f.hvp_source):
+        assert black.format_str(source, mode=black.Mode()) == source, source
+
+
+@pytest.mark.parametrize(
+    "program, target, line",
+    [
+        ("z = a**3", "python", "    da_dot = 6 * a**1 * a_dot * dout\n"),
+        ("z = a**-1", "python", "    da_dot = 2 * a**-3 * a_dot * dout\n"),
+        ("z = a**-1", "numpy", "    da_dot = 2 * a**-3 * a_dot * dout\n"),
+        (
+            "z = a**1.5",
+            "numpy",
+            "    da_dot = 0.75 * np.power(a, -0.5) * a_dot * dout\n",
+        ),
+        ("z = a**3", "js", "  var da_dot = 6 * Math.pow(a, 1) * a_dot * dout;\n"),
+        (
+            "z = a**-0.5",
+            "js",
+            "  var da_dot = 0.75 * Math.pow(a, -2.5) * a_dot * dout;\n",
+        ),
+    ],
+)
+def test_a_constant_powers_second_derivative_has_its_constants_folded(
+    program, target, line
+):
+    f = hnncompile.compile(program, target=target)
+    assert line in f.hvp_source
+    if target != "js":
+        assert black.format_str(f.hvp_source, mode=black.Mode()) == f.hvp_source
+    p = float(program.split("**")[1])
+    for a in (0.7, 1.3):
+        (second,) = f.hessian(a)[0]
+        assert second == pytest.approx(p * (p - 1) * a ** (p - 2), rel=1e-12)
 
 
 SMOOTH = [
@@ -222,6 +295,23 @@ def test_a_wrong_call_says_what_it_wants(call, error, words):
     f = hnncompile.compile_file(NEURON)
     with pytest.raises(error, match=words):
         call(f)
+
+
+def test_a_forgotten_vector_is_named_not_taken_for_an_input():
+    f = hnncompile.compile("z = a*a*b")
+    for mode, word in (("hvp", "v"), ("jvp", "tangents")):
+        with pytest.raises(TypeError) as caught:
+            getattr(f, mode)(1.0, 2.0)
+        assert str(caught.value) == (
+            f"f.{mode} wants {word}, one number per wrt input (a, b), after the "
+            f"inputs: f.{mode}(*inputs, {word})"
+        )
+    # the inputs by keyword, and the vector positionally: still fine
+    assert f.hvp(1.0, [1.0, 0.0], b=2.0) == (4.0, 2.0)
+    assert f.hvp(1.0, 2.0, [1.0, 0.0]) == f.hvp(a=1.0, b=2.0, v=[1.0, 0.0])
+    g = hnncompile.compile("z = a*a*b", wrt=["a"])
+    with pytest.raises(TypeError, match=r"one number per wrt input \(a\)"):
+        g.hvp(1.0, 2.0)
 
 
 def test_hessian_refuses_arrays_and_says_to_use_hvp():
@@ -334,6 +424,35 @@ def test_comments_false_leaves_them_out():
         assert black.format_str(source, mode=black.Mode()) == source
 
 
+@pytest.mark.parametrize("target", ["python", "numpy", "js"])
+def test_compile_comments_false_reaches_the_jvp_and_hvp_modules(target):
+    program = "q = a*x; f = sigmoid(q)"
+    quiet = hnncompile.compile(program, comments=False, target=target)
+    loud = hnncompile.compile(program, target=target)
+    for mode in ("jvp", "hvp"):
+        said = getattr(loud, f"{mode}_source")
+        unsaid = getattr(quiet, f"{mode}_source")
+        mark = "//" if target == "js" else "#"
+
+        def comments(text):
+            return [line for line in text.splitlines() if line.strip().startswith(mark)]
+
+        assert len(comments(said)) > 5 and comments(unsaid) == []
+        assert "_dot" in unsaid
+
+
+def test_the_cli_no_comments_reaches_the_jvp_and_hvp_modules(capsys):
+    from hnncompile.cli import main
+
+    for mode in ("jvp", "hvp"):
+        assert main(["compile", str(NEURON), "--mode", mode, "--no-comments"]) == 0
+        out = capsys.readouterr().out
+        quiet = hnncompile.compile_file(NEURON, comments=False)
+        assert out == getattr(quiet, f"{mode}_source")
+        assert not [line for line in out.splitlines() if line.strip().startswith("#")]
+        assert "def " + mode in out
+
+
 # -- the command line ---------------------------------------------------------
 
 
@@ -366,9 +485,40 @@ def test_the_cli_refuses_a_mode_the_target_cannot_write():
     run = _cli("compile", str(NEURON), "--mode", "hvp", "--target", "numba")
     assert run.returncode == 2
     assert "the numba target writes no hvp module" in run.stderr
+    assert "compile with --target numpy to read it" in run.stderr
+    assert "target='numpy'" not in run.stderr  # the API's words, not the CLI's
     assert "Traceback" not in run.stderr
     run = _cli("compile", str(NEURON), "--mode", "newton")
     assert run.returncode == 2 and "invalid choice: 'newton'" in run.stderr
+
+
+@pytest.mark.parametrize("emit", ["gates", "passes"])
+@pytest.mark.parametrize("mode", ["jvp", "hvp"])
+def test_the_cli_refuses_a_mode_with_a_gate_list(emit, mode, capsys):
+    from hnncompile.cli import main
+
+    assert main(["compile", str(NEURON), "--emit", emit, "--mode", mode]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert f"--mode {mode} picks the module to write, and --emit {emit}" in (
+        captured.err
+    )
+    assert "Traceback" not in captured.err
+    assert main(["compile", str(NEURON), "--emit", emit, "--mode", "backward"]) == 0
+
+
+def test_the_readme_says_the_cli_writes_js_jvp_and_hvp(capsys):
+    from hnncompile.cli import main
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "--mode jvp|hvp [--target python|numpy|js]" in readme
+    for mode in ("jvp", "hvp"):
+        assert main(["compile", str(NEURON), "--mode", mode, "--target", "js"]) == 0
+        out = capsys.readouterr().out
+        assert out == getattr(
+            hnncompile.compile_file(NEURON, target="js"), mode + "_source"
+        )
+        assert f"export function {mode}(" in out
 
 
 # -- arrays, against JAX ------------------------------------------------------

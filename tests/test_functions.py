@@ -82,6 +82,9 @@ def test_the_block_form_in_the_tree():
         "def f(x):\n    return x\n\n\n# the end\ny = f(2) ; z = y",
         "a = 1; def g(u) = u * a2; b = g(a)",
         "def f() = 3\ny = f() * x",
+        "def f(x):\n    # the weighted sum\n    t = x+1\n    return t\nz=f(a)",
+        "def f(x):\n\n    return x*2\nz=f(a)",
+        "def f(x):\n   \n\t\n    # a\n  # b\n    return x*2\nz=f(a)",
     ],
 )
 def test_the_table_driver_builds_what_larks_parser_builds(source):
@@ -91,6 +94,18 @@ def test_the_table_driver_builds_what_larks_parser_builds(source):
     assert _shape(parse_module._driver().parse(source)) == _shape(
         parse_module._parser().parse(source)
     )
+
+
+@pytest.mark.parametrize(
+    "source, value",
+    [
+        ("def f(x):\n    # the weighted sum\n    t = x+1\n    return t\nz=f(a)", 3.0),
+        ("def f(x):\n\n    return x*2\nz=f(a)", 4.0),
+        ("def f(x):  // why\n    \n    # a\n\n    return x*2\nz=f(a)", 4.0),
+    ],
+)
+def test_comment_and_blank_lines_straight_after_the_def_line(source, value):
+    assert hnncompile.compile(source)(2.0) == value
 
 
 def test_def_and_return_are_names_elsewhere():
@@ -444,6 +459,18 @@ def test_a_layer_function_on_arrays_against_jax():
         ("def f(x) = x\ny = f(a, axis=1)", "without keywords", 2, 10),
         ("def f(x):\n    z = x * 2\ny = f(a)", "the block of 'f' has no return", 1, 5),
         (
+            "def f(x):\n    # only a comment\n    z = x * 2\ny = f(a)",
+            "the block of 'f' has no return",
+            1,
+            5,
+        ),
+        (
+            "def f(x):\n  # a comment\n\nreturn x\ny = f(a)",
+            "expected an indented block after 'def f(...):'",
+            4,
+            1,
+        ),
+        (
             "def f(x):\n    return x\n    z = 2\ny = f(a)",
             "comes after the return",
             3,
@@ -574,6 +601,39 @@ def test_a_function_nothing_calls_is_a_warning():
     (warning,) = [w.message for w in caught]
     assert "the function 'g' is defined but never called" in str(warning)
     assert (warning.line, warning.column) == (2, 5)  # f is called, by g
+
+
+def test_a_parameter_the_body_never_reads_is_a_warning():
+    with pytest.warns(hnncompile.CompileWarning) as caught:
+        f = hnncompile.compile("def g(x, y) = x*2\nz = g(a, b)", filename="g.hnn")
+    assert f(3.0, 5.0) == 6.0 and f.backward(3.0, 5.0) == (2.0, 0.0)
+    (warning,) = [w.message for w in caught]
+    assert warning.message == "g never reads its parameter y"
+    assert (warning.line, warning.column) == (1, 10)
+    assert str(warning).startswith("g.hnn:1:10: ")
+
+
+def test_a_parameter_read_only_by_a_local_is_read(recwarn):
+    source = "def g(x, y):\n    t = y + 1\n    return x * t\nz = g(a, b)"
+    assert hnncompile.compile(source)(2.0, 3.0) == 8.0
+    assert not [w for w in recwarn if issubclass(w.category, hnncompile.CompileWarning)]
+
+
+def test_the_unknown_function_message_lists_the_users_functions():
+    source = "def g(x) = x*2\ndef neuron(u) = u\nz = g(a) + nueron(b)"
+    with pytest.raises(hnncompile.CompileError) as caught:
+        hnncompile.compile(source)
+    message = caught.value.message
+    assert message.startswith("unknown function 'nueron' (did you mean 'neuron'?)")
+    assert message.endswith("; yours: g, neuron")
+    assert (caught.value.line, caught.value.column) == (3, 12)
+    # inside a body too; and without functions of the user's, no "yours"
+    with pytest.raises(hnncompile.CompileError) as caught:
+        hnncompile.compile("def g(x) = foo(x)\nz = g(a)")
+    assert caught.value.message.endswith("; yours: g")
+    with pytest.raises(hnncompile.CompileError) as caught:
+        hnncompile.compile("z = foo(a)")
+    assert "yours" not in caught.value.message
 
 
 # --- deep and long programs -----------------------------------------------------

@@ -335,7 +335,9 @@ def programs_with_functions(draw) -> str:
             lines.append(f"{outer}def {name}({', '.join(params)}) = {body_value}")
         else:
             inner = outer + draw(st.sampled_from(["  ", "    ", "\t"]))
-            lines.append(f"{outer}def {name}({', '.join(params)}):  # {k}")
+            # comment, blank and whitespace-only lines straight after the def
+            lead = draw(st.sampled_from(["", "\n", "\n   # the sum", "\n\t\n  "]))
+            lines.append(f"{outer}def {name}({', '.join(params)}):  # {k}{lead}")
             local = draw(st.sampled_from(["q", "z", "h1"]))
             first = f"{local} = {body_value}"
             gap = draw(st.sampled_from(["\n", "\n\n", "\n   # note\n"]))

@@ -15,7 +15,7 @@ import types
 
 import black
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import hnncompile
@@ -49,6 +49,15 @@ REFERENCE = {
     "pow": lambda x, y: x**y,
 }
 REFERENCE["Math"] = types.SimpleNamespace(**REFERENCE)
+# The numerically stable gates (programs(whole=True) draws them).
+REFERENCE |= {
+    "softplus": lambda x: max(x, 0.0) + math.log1p(math.exp(-abs(x))),
+    "log_sigmoid": lambda x: min(x, 0.0) - math.log1p(math.exp(-abs(x))),
+    "log1p": math.log1p,
+    "expm1": math.expm1,
+    "logsumexp": lambda x: x,  # on one number, that number
+}
+STABLE = ["softplus", "log_sigmoid", "log1p", "expm1", "logsumexp"]
 
 UNARY = [
     "exp",
@@ -65,10 +74,15 @@ UNARY = [
 
 
 @functools.lru_cache(maxsize=None)
-def expressions(names: tuple[str, ...]) -> st.SearchStrategy[str]:
-    """Expressions over `names`; built once per tuple of names, as building
-    a recursive strategy costs far more than drawing from it."""
+def expressions(
+    names: tuple[str, ...], functions: tuple[str, ...] = (), stable: bool = False
+) -> st.SearchStrategy[str]:
+    """Expressions over `names`, calling the one-argument `functions` too,
+    and with `stable` the numerically stable gates; built once per tuple of
+    names, as building a recursive strategy costs far more than drawing
+    from it."""
     leaves = st.sampled_from(names) | st.sampled_from(CONSTANTS)
+    unary = UNARY + (STABLE if stable else []) + list(functions)
 
     def extend(inner):
         pair = st.tuples(inner, inner)
@@ -87,7 +101,16 @@ def expressions(names: tuple[str, ...]) -> st.SearchStrategy[str]:
             pair.map(lambda t: f"2 ** tanh({t[0]}) * {t[1]}"),
             inner.map(lambda x: f"log(1 + ({x})**2)"),
             inner.map(lambda x: f"Math.sqrt(1 + ({x})**2)"),
-            st.tuples(st.sampled_from(UNARY), inner).map(lambda t: f"{t[0]}({t[1]})"),
+            st.tuples(st.sampled_from(unary), inner).map(lambda t: f"{t[0]}({t[1]})"),
+            *(  # as likely as any other form: the stable gates, the functions
+                [
+                    st.tuples(st.sampled_from(unary[len(UNARY) :]), inner).map(
+                        lambda t: f"{t[0]}({t[1]})"
+                    )
+                ]
+                if len(unary) > len(UNARY)
+                else []
+            ),
             st.tuples(
                 st.sampled_from(["max", "min", "Math.max"]),
                 st.lists(inner, min_size=2, max_size=4),
@@ -98,19 +121,66 @@ def expressions(names: tuple[str, ...]) -> st.SearchStrategy[str]:
 
 
 @st.composite
-def programs(draw) -> str:
+def functions(draw) -> tuple[list[str], list[tuple[str, int]]]:
+    """One or two function definitions, one-line or block (a comment line
+    in it, sometimes), each reading all its parameters, the second calling
+    the first where it takes one argument: their lines, and each one's
+    name and number of parameters."""
+    lines: list[str] = []
+    defined: list[tuple[str, int]] = []
+    for k in range(draw(st.integers(1, 2))):
+        params = ("p", "q") if draw(st.booleans()) else ("p",)
+        unary = tuple(name for name, count in defined if count == 1)
+        body = draw(expressions(params, unary, stable=True))
+        value = f"{body} * p" if len(params) == 1 else f"{body} + p * q"
+        head = f"def fn{k}({', '.join(params)})"
+        if draw(st.booleans()):
+            lines.append(f"{head} = {value}")
+        else:
+            comment = draw(st.sampled_from(["", "\n    # the body"]))
+            lines.append(f"{head}:{comment}\n    t = {value}\n    return t")
+        defined.append((f"fn{k}", len(params)))
+    return lines, defined
+
+
+@st.composite
+def programs(draw, whole: bool = False) -> str:
+    """Programs of up to four statements. With `whole`, also the stable
+    gates and one or two functions, planted before them and called by
+    them (the last statement calls every one): the whole language's
+    scalar part, at a little more cost per example."""
     names = list(INPUTS)
-    lines = []
+    lines: list[str] = []
+    defined: list[tuple[str, int]] = []
+    if whole:
+        lines, defined = draw(functions())
+    unary = tuple(name for name, count in defined if count == 1)
     for i in range(draw(st.integers(1, 4))):
         keyword = draw(st.sampled_from(["", "var ", "let "]))
-        lines.append(f"{keyword}v{i} = {draw(expressions(tuple(names)))}")
+        drawn = draw(expressions(tuple(names), unary, stable=whole))
+        lines.append(f"{keyword}v{i} = {drawn}")
         names.append(f"v{i}")
+    if whole:  # every function called, the two-parameter ones here
+        calls = [
+            f"{name}({names[-1]}, a)" if count == 2 else f"{name}(b)"
+            for name, count in defined
+        ]
+        lines.append(f"v{len(names) - 3} = {names[-1]} + {' + '.join(calls)}")
+    if whole:  # a block ends its line
+        return "\n".join(lines)
     return draw(st.sampled_from(["\n", "; ", ";\n"])).join(lines)
+
+
+def as_python(program: str) -> str:
+    """A program as Python, whose precedence is the language's: `^` is
+    `**`, `var` and `let` go, and `def f(p) = e` is `def f(p): return e`."""
+    text = program.replace("^", "**").replace("var ", "").replace("let ", "")
+    return re.sub(r"(?m)^(def \w+\([^)]*\)) = (.*)$", r"\1: return \2", text)
 
 
 def reference_value(program: str, point: dict[str, float]) -> float:
     namespace = dict(REFERENCE, **point)
-    exec(program.replace("^", "**").replace("var ", "").replace("let ", ""), namespace)
+    exec(as_python(program), namespace)
     return namespace[max(k for k in namespace if k.startswith("v") and k[1:].isdigit())]
 
 
@@ -121,6 +191,16 @@ POINTS = st.lists(
 
 @given(programs(), POINTS)
 def test_random_programs_match_python_and_numerical_gradients(program, values):
+    _check_against_python(program, values)
+
+
+@settings(max_examples=30)
+@given(programs(whole=True), POINTS)
+def test_programs_with_functions_and_stable_gates_match_python(program, values):
+    _check_against_python(program, values)
+
+
+def _check_against_python(program, values):
     point = dict(zip(INPUTS, values))
     try:
         expected = reference_value(program, point)

@@ -147,7 +147,7 @@ LECTURE = [
     ("norm_logits", "sub", ("logits", "logit_maxes"), ()),
     ("counts", "exp", ("norm_logits",), ()),
     ("counts_sum", "sum_keepdims", ("counts",), (1,)),
-    ("counts_sum_inv", "powc", ("counts_sum",), (-1, -2)),
+    ("counts_sum_inv", "powc", ("counts_sum",), (-1, -2, 2, -3)),
     ("probs", "mul", ("counts", "counts_sum_inv"), ()),
     ("logprobs", "log", ("probs",), ()),
     ("t6", "pick", ("logprobs", "n", "Yb"), ()),

@@ -26,7 +26,8 @@ Placeholders in the templates (the explanations may use them all too):
   {out}        the gate's own output, as in the tutorial's sigmoid: s*(1-s)
   {dout}       the gradient arriving on the output from above
   {p}, {p_minus_1}  the constant exponent of `powc` and `fracpow`, and that
-               minus one
+               minus one; {p_times_p_minus_1} and {p_minus_2}, the second
+               derivative's factor and exponent, folded when lowering
   {c}, {log_c} the constant of `maxc`, `minc` and `cpow` (the base, with its
                log, so that float32 stays float32 on the array target)
 and in forward mode (`Gate.tangent`, `Gate.second`: `tangent.py`):

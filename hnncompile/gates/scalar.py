@@ -121,7 +121,7 @@ SCALAR_GATES = (
     Gate(
         name="powc",  # an integer exponent: real for every x
         inputs=("x",),
-        params=("p", "p_minus_1"),
+        params=("p", "p_minus_1", "p_times_p_minus_1", "p_minus_2"),
         forward="{x}**{p}",
         grads=("{p} * {x}**{p_minus_1} * {dout}",),
         explain="pow gate: d({x}**{p})/d{x} = {p}*{x}**{p_minus_1}",
@@ -129,20 +129,20 @@ SCALAR_GATES = (
         symbol="x^{p}",
         js_forward="Math.pow({x}, {p})",
         js_grads=("{p} * Math.pow({x}, {p_minus_1}) * {dout}",),
-        seconds=(("{p} * {p_minus_1} * {x}**({p_minus_1} - 1) * {x_dot} * {dout}",),),
+        seconds=(("{p_times_p_minus_1} * {x}**{p_minus_2} * {x_dot} * {dout}",),),
         js_seconds=(
-            ("{p} * {p_minus_1} * Math.pow({x}, {p_minus_1} - 1) * {x_dot} * {dout}",),
+            ("{p_times_p_minus_1} * Math.pow({x}, {p_minus_2}) * {x_dot} * {dout}",),
         ),
         second_explain=(
             "the pow gate's slope {p}*{x}**{p_minus_1} moves by"
-            " {p}*{p_minus_1}*{x}**({p_minus_1}-1) per nudge of {x}"
+            " {p_times_p_minus_1}*{x}**{p_minus_2} per nudge of {x}"
         ),
     ),
     Gate(
         name="fracpow",  # a fractional exponent: no real value below 0
         called="pow",
         inputs=("x",),
-        params=("p", "p_minus_1"),
+        params=("p", "p_minus_1", "p_times_p_minus_1", "p_minus_2"),
         forward="{x}**{p} if {x} >= 0 else math.nan",
         grads=("{p} * {x}**{p_minus_1} * {dout} if {x} >= 0 else math.nan",),
         explain=(
@@ -157,19 +157,19 @@ SCALAR_GATES = (
         js_grads=("{p} * Math.pow({x}, {p_minus_1}) * {dout}",),
         seconds=(
             (
-                "{p} * {p_minus_1} * {x}**({p_minus_1} - 1) * {x_dot} * {dout}"
+                "{p_times_p_minus_1} * {x}**{p_minus_2} * {x_dot} * {dout}"
                 " if {x} >= 0 else math.nan",
             ),
         ),
         numpy_seconds=(
-            ("{p} * {p_minus_1} * np.power({x}, {p_minus_1} - 1) * {x_dot} * {dout}",),
+            ("{p_times_p_minus_1} * np.power({x}, {p_minus_2}) * {x_dot} * {dout}",),
         ),
         js_seconds=(
-            ("{p} * {p_minus_1} * Math.pow({x}, {p_minus_1} - 1) * {x_dot} * {dout}",),
+            ("{p_times_p_minus_1} * Math.pow({x}, {p_minus_2}) * {x_dot} * {dout}",),
         ),
         second_explain=(
             "the pow gate's slope {p}*{x}**{p_minus_1} moves by"
-            " {p}*{p_minus_1}*{x}**({p_minus_1}-1) per nudge of {x} (NaN for {x} < 0)"
+            " {p_times_p_minus_1}*{x}**{p_minus_2} per nudge of {x} (NaN for {x} < 0)"
         ),
     ),
     Gate(
