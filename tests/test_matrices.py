@@ -391,7 +391,15 @@ def layer_programs(draw):
         h = x
         for k, func in names:
             h = _UNARY[func][0](h @ params[f"W{k}"] + params[f"b{k}"])
-        r = getattr(jnp, kind)(h, axis=axis, keepdims=keep)
+        if kind == "max":
+            # A saturated tanh or sigmoid ties at exactly 1.0, and JAX splits
+            # a tied max's gradient; hnncompile sends it to the first, as
+            # argmax picks it: take that element, so ties compare too.
+            first = jnp.argmax(h, axis=axis, keepdims=True)
+            r = jnp.take_along_axis(h, first, axis=axis)
+            r = r if keep else jnp.squeeze(r, axis=axis)
+        else:
+            r = getattr(jnp, kind)(h, axis=axis, keepdims=keep)
         return (r * r).sum()
 
     return "\n".join(lines), forward, inputs
