@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from ..gates import GATES
 from ..ir import Eqn, GateList, Wire
-from .plan import BackwardPlan, broadcast_sources
+from .plan import BackwardPlan, broadcast_sources, values_read
 
 # The reductions a loop computes by adding its elements up as it goes (and
 # dividing by their number, for the mean); the target refuses every other.
@@ -196,12 +196,7 @@ def _plan(gates, forward, own, writes, reaches, pool, seeds):
         steps.append((eqn, targets))
         for i in targets:
             has_gradient.add(eqn.args[i].name)
-            used = gate.placeholders(rules[i])
-            if "out" in used:
-                needed.add(eqn.out)
-            for placeholder, arg in zip(gate.inputs, eqn.args):
-                if placeholder in used and isinstance(arg, Wire):
-                    needed.add(arg.name)
+            needed |= values_read(eqn, rules[i])
     if writes:
         needed.add(gates.output)  # value_and_grad writes it in the same loop
     read = frozenset(needed)

@@ -116,7 +116,6 @@ def plan_backward(
     for eqn in reversed(gates.eqns):
         if eqn.out not in has_gradient:
             continue
-        gate = GATES[eqn.gate]
         rules = target.rules(eqn, ranks)
         targets = tuple(
             i
@@ -128,14 +127,7 @@ def plan_backward(
         steps.append((eqn, targets))
         for i in targets:
             has_gradient.add(eqn.args[i].name)
-            used = gate.placeholders(rules[i])
-            if gate.scatter:  # zeros of the input's shape, then its index
-                used = used | gate.placeholders(gate.scatter) | {gate.inputs[0]}
-            if "out" in used:
-                needed.add(eqn.out)
-            for placeholder, arg in zip(gate.inputs, eqn.args):
-                if placeholder in used and isinstance(arg, Wire):
-                    needed.add(arg.name)
+            needed |= values_read(eqn, rules[i])
     spread_dout, summed, sums = False, frozenset(), {}
     # A matrix program's every gradient has its wire's shape, as a learner
     # comparing them with PyTorch's (as the lecture does) expects; a sum
@@ -168,6 +160,21 @@ def plan_backward(
         ranks=ranks,
         sums=sums,
     )
+
+
+def values_read(eqn: Eqn, rule: str) -> set[str]:
+    """The forward values one of `eqn`'s gradient rules reads: its output
+    (`s*(1-s)`), its input wires, and for a scatter its index and the
+    input whose zeros it fills."""
+    gate = GATES[eqn.gate]
+    used = gate.placeholders(rule)
+    if gate.scatter:  # zeros of the input's shape, then its index
+        used = used | gate.placeholders(gate.scatter) | {gate.inputs[0]}
+    read = {eqn.out} if "out" in used else set()
+    for placeholder, arg in zip(gate.inputs, eqn.args):
+        if placeholder in used and isinstance(arg, Wire):
+            read.add(arg.name)
+    return read
 
 
 def known_shapes(gates: GateList) -> tuple[dict | None, dict[str, int]]:
